@@ -25,6 +25,7 @@ __all__ = [
     "logsumexp",
     "numerical_gradient",
     "gradcheck",
+    "relative_error",
 ]
 
 
@@ -453,3 +454,52 @@ def gradcheck(
         return 0.0
     denom = np.maximum(np.maximum(np.abs(g), np.abs(n)), tol)
     return float(np.max(np.abs(g - n) / denom))
+
+
+def relative_error(a: Any, b: Any) -> float:
+    r"""The book's one definition of the relative error between two arrays (convention C12).
+
+    .. math::
+
+        \operatorname{relerr}(a, b) = \max_i
+        \frac{|a_i - b_i|}{\max\bigl(10^{-8},\ |a_i| + |b_i|\bigr)},
+
+    computed elementwise and then maximised. It is symmetric in ``a`` and ``b``, lies in
+    :math:`[0, 1]`, is 0 for equal arrays and 1 when the two have opposite signs (or one of them
+    is 0 and the other is not tiny). The floor :math:`10^{-8}` keeps pairs of (near-)zero entries
+    from dividing by zero: there the error is the absolute difference divided by :math:`10^{-8}`.
+
+    Rule of thumb when comparing a backprop gradient with finite differences in float64: below
+    about :math:`10^{-7}` is good, :math:`10^{-7}` to :math:`10^{-4}` is acceptable near kinks
+    (ReLU at 0), above :math:`10^{-4}` is suspect.
+
+    Book: chapter 04, "Gradient checking".
+
+    Parameters
+    ----------
+    a, b:
+        Finite real scalars or arrays of the same shape.
+
+    Returns
+    -------
+    float
+        The maximal elementwise relative error (0.0 for empty arrays).
+
+    Raises
+    ------
+    TypeError
+        If ``a`` or ``b`` is not numeric.
+    ValueError
+        If ``a`` or ``b`` is not finite, or their shapes differ.
+    """
+    func = "relative_error"
+    a_arr = as_float_array(a, "a", func)
+    b_arr = as_float_array(b, "b", func)
+    if a_arr.shape != b_arr.shape:
+        raise ValueError(
+            f"{func}: a and b must have the same shape, got a.shape={a_arr.shape} and b.shape={b_arr.shape}"
+        )
+    if a_arr.size == 0:
+        return 0.0
+    denom = np.maximum(1e-8, np.abs(a_arr) + np.abs(b_arr))
+    return float(np.max(np.abs(a_arr - b_arr) / denom))

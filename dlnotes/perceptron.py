@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from numbers import Integral, Real
-from typing import Any, Callable, NamedTuple, Sequence
+from numbers import Integral
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 
 import numpy as np
 from scipy.optimize import linprog
@@ -42,6 +42,9 @@ from dlnotes._validation import (
 )
 from dlnotes.data import boolean_inputs
 from dlnotes.numerics import sigmoid
+
+if TYPE_CHECKING:  # torch is imported lazily, only by ShallowSigmoidNet.to_torch
+    import torch
 
 __all__ = [
     # threshold units and boolean functions
@@ -772,10 +775,11 @@ def boolean_network(truth_table: Any, hidden_bias: float | None = None, rule: st
     price is width :math:`2^n`, exponential in :math:`n`; structured functions can need far
     fewer units (:func:`parity_network` uses :math:`n`).
 
-    Other biases are accepted on purpose (for teaching). In particular, with ``rule=">"`` and the
-    default :math:`\beta = -n` the matching unit sees exactly 0 and *no* hidden unit ever fires;
-    this is the inconsistency of notes that define firing with ">" but build this network with
-    bias :math:`-n`.
+    Other biases are accepted on purpose (for teaching). With ``rule=">"`` and the default
+    :math:`\beta = -n` the matching unit sees exactly 0 and *no* hidden unit ever fires, so the
+    network outputs 0 everywhere: the construction with bias :math:`-n` needs the ``">="`` rule.
+    With :math:`\beta = -(n-2)` under ``">="`` the matching unit *and* its :math:`n` neighbours
+    at Hamming distance 1 fire.
 
     Parameters
     ----------
@@ -1083,9 +1087,16 @@ def tower(x: Any, left: float, right: float, steepness: float, height: float = 1
 
 
 class ShallowSigmoidNet:
-    r"""One hidden layer of sigmoid units with a linear output: the network of the UAT.
+    r"""One hidden layer of sigmoid units with a linear output.
 
     .. math:: g(\mathbf x) = \mathbf w_2^\top \sigma(\mathbf W_1 \mathbf x + \mathbf b_1) + b_2
+
+    This is the class of the universal approximation theorem (Cybenko 1989; Hornik 1991; Leshno
+    et al. 1993): for every continuous :math:`f` on a *compact* :math:`K \subset \mathbb R^d` and
+    every :math:`\varepsilon > 0` there *exists* such a network (with enough hidden units) with
+    :math:`\sup_{\mathbf x \in K} |g(\mathbf x) - f(\mathbf x)| < \varepsilon`. The theorem does
+    not say how many units are needed or how to find the weights; :func:`tower_approximation`
+    builds one explicitly in 1-D.
 
     Parameters
     ----------
@@ -1138,7 +1149,7 @@ class ShallowSigmoidNet:
         out = sigmoid(X @ self.W1.T + self.b1) @ self.w2 + self.b2
         return float(out[0]) if scalar else out
 
-    def to_torch(self):
+    def to_torch(self) -> torch.nn.Sequential:
         """The same network as ``nn.Sequential(nn.Linear(d, m), nn.Sigmoid(), nn.Linear(m, 1))`` (float64)."""
         import torch
         from torch import nn
@@ -1164,7 +1175,7 @@ def _bin_edges(a: float, b: float, n: int, extend_edges: bool) -> tuple[np.ndarr
     lefts, rights = edges[:-1].copy(), edges[1:].copy()
     centres = 0.5 * (lefts + rights)
     if extend_edges:
-        pass
+        lefts[0], rights[-1] = a - 1.0, b + 1.0
     return lefts, rights, centres
 
 
@@ -1336,10 +1347,11 @@ def tower_network_2d(
     the theorem.
 
     Caveat: where four cells meet, each cell's :math:`T_x + T_y` is only :math:`\approx 1`, below
-    the threshold, so :math:`g` dips towards 0 in a small neighbourhood (of size
+    the threshold, so :math:`g` dips to :math:`\approx 0` in a neighbourhood (of size
     :math:`\sim 1/w`) of every interior grid corner; along a shared edge the two cells each
-    contribute about half. Away from these corners the error is about the variation of
-    :math:`f` over one cell.
+    contribute about half. Hence the sup error over the whole rectangle does *not* shrink with
+    :math:`n` (it stays near :math:`\max |f|` over the interior corners); away from the corners
+    the error is about the variation of :math:`f` over one cell and does shrink.
 
     Parameters
     ----------

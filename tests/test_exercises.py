@@ -193,3 +193,26 @@ def test_compare_messages(expected, got, fragment):
 
 def test_compare_accepts_equal_structures():
     assert compare({"w": np.ones(2), "b": (1.0, True)}, {"w": [1.0, 1.0], "b": [1.0 + 1e-12, True]}) is None
+
+
+def test_hints_generalise_beyond_the_registered_mutants():
+    """A learner's mistake rarely matches a mutant exactly; the diagnoses still name it."""
+    import itertools
+
+    # AND weights that compute OR, but not the registered OR weights
+    gates = {"AND": ((2.0, 2.0), -1.0), "OR": ((1.0, 1.0), -0.5), "NAND": ((-1.0, -1.0), 1.5)}
+    assert "your AND unit computes OR" in grade("03.gate_weights", gates).message
+
+    # 0/1 patterns with a different bias than the registered mutant
+    def boolean_network_01(truth_table):
+        t = np.asarray(truth_table, dtype=float)
+        n = int(np.log2(len(t)))
+        P = np.array(list(itertools.product([0.0, 1.0], repeat=n)))
+        return P, -(n - 0.5) * np.ones(len(t)), np.where(t == 1, 1.0, -1.0), 0.0
+
+    assert "±1 encoding" in grade("03.boolean_network", boolean_network_01).message
+
+    # the midpoint written as b/w with the correct slope
+    assert "x = -b/w" in grade("03.sigmoid_midpoint_slope", (-0.5, 1.0)).message
+    # a float answer for a count is read as the count
+    assert "not L·h" in grade("03.n_towers", 126.0).message

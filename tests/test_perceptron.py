@@ -73,7 +73,9 @@ def margin_data(n_points: int, d: int, gamma: float, rng: np.random.Generator):
     Rejection sampling: draw uniformly from the box, keep points with |u . (x, 1)| >= gamma,
     label them by the sign of u . (x, 1).
     """
-    u = np.append(rng.normal(size=d), rng.uniform(-0.3, 0.3))
+    v = rng.normal(size=d)
+    v /= np.sqrt(np.sum(v**2))
+    u = np.append(v, rng.uniform(-0.3, 0.3))  # hyperplane within 0.3 of the origin: crosses the box
     u /= np.sqrt(np.sum(u**2))
     kept = []
     while sum(len(k) for k in kept) < n_points:
@@ -85,9 +87,9 @@ def margin_data(n_points: int, d: int, gamma: float, rng: np.random.Generator):
     return X, y, u[:-1].copy(), float(u[-1])
 
 
-def sklearn_perceptron(X, y, epochs: int):
-    """scikit-learn's Perceptron configured as plain Rosenblatt with eta = 1 (the pinned oracle)."""
-    clf = Perceptron(fit_intercept=True, eta0=1.0, shuffle=False, tol=None, penalty=None, max_iter=epochs)
+def sklearn_perceptron(X, y, epochs: int, eta0: float = 1.0):
+    """scikit-learn's Perceptron configured as plain Rosenblatt (eta = 1 is the pinned oracle)."""
+    clf = Perceptron(fit_intercept=True, eta0=eta0, shuffle=False, tol=None, penalty=None, max_iter=epochs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(X, y)
@@ -136,7 +138,7 @@ def test_mcculloch_pitts_and_or_not_and_inhibition():
     np.testing.assert_array_equal(mcculloch_pitts(X3, threshold=3), direct_and)
     np.testing.assert_array_equal(mcculloch_pitts(X3, threshold=1), direct_or)
     np.testing.assert_array_equal(mcculloch_pitts([[0.0], [1.0]], threshold=0, inhibitory=[0]), [1, 0])  # NOT
-    # x1 AND NOT x3: excitatory x1, x2 (threshold 1 on x1+x2 would be OR), here threshold 1 with x2 unused
+    # x1 AND x2 AND NOT x3: excitatory x1, x2 with threshold 2, x3 inhibitory
     out = mcculloch_pitts(X3, threshold=2, inhibitory=(2,))
     np.testing.assert_array_equal(out, X3[:, 0] * X3[:, 1] * (1 - X3[:, 2]))
     # any active inhibitory input vetoes, even when the excitatory sum is large
@@ -242,6 +244,16 @@ def test_perceptron_matches_sklearn_exactly(name, epochs):
         assert not res.converged and res.n_epochs == epochs
 
 
+@pytest.mark.parametrize("lr", [0.25, 3.0])
+def test_perceptron_matches_sklearn_for_other_learning_rates(lr):
+    """sklearn's learning_rate="constant" step is eta0 * y * x, the same as ours with lr = eta0."""
+    for X, y in _sklearn_datasets().values():
+        clf = sklearn_perceptron(X, y, 5, eta0=lr)
+        res = perceptron_fit(X, y, max_epochs=5, lr=lr)
+        np.testing.assert_array_equal(res.w, clf.coef_.ravel())
+        assert res.b == clf.intercept_[0]
+
+
 def test_perceptron_matches_sklearn_with_ties_on_all_boolean_tables():
     """Integer inputs create exact ties y * (w.x + b) == 0 mid-training; both count them as mistakes."""
     X = product_inputs(3)
@@ -299,6 +311,7 @@ def test_perceptron_predict_boundary_is_minus_one():
 def test_novikoff_bound_holds_on_margin_data(seed, gamma):
     rng = np.random.default_rng(seed)
     X, y, w_star, b_star = margin_data(200, 2, gamma, rng)
+    assert min(np.sum(y == 1), np.sum(y == -1)) >= 40  # both classes well represented
     Xa = np.column_stack([X, np.ones(len(X))])
     R = np.sqrt(np.sum(Xa**2, axis=1)).max()
     u = np.append(w_star, b_star)  # unit norm by construction

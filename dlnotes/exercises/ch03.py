@@ -396,8 +396,8 @@ register(
                 "output -1/+1",
             ),
             (
-                {"W_hidden": [[1.0, 1.0], [-1.0, -1.0]], "b_hidden": [-0.5, 1.5], "w_out": [1.0, 1.0], "b_out": -0.5},
-                "the constant 1",
+                {"W_hidden": [[1.0, 1.0], [-1.0, -1.0]], "b_hidden": [-0.5, 1.5], "w_out": [1.0, 1.0], "b_out": -2.5},
+                "the constant 0",
             ),
         ],
     )
@@ -441,8 +441,9 @@ def _diagnose_intervals(answer: Any) -> str | None:
         )
     if ge[3] == "]" and ge[2] == -1.0:
         return (
-            "under '>=' a bias of -1 fails: a neighbouring pattern (inner product 1) gives 1 - 1 = 0 >= 0, "
-            "so two hidden units fire. The upper end must be open: [..., -1)."
+            "under '>=' a bias of -1 fails: every neighbouring pattern (one flipped sign, inner product 1) "
+            "gives 1 - 1 = 0 >= 0, so the unit's n neighbours fire too (n + 1 units in all). The upper end "
+            "must be open: [..., -1)."
         )
     return None
 
@@ -459,7 +460,7 @@ register(
         mutants=[
             ({">=": "[-3, -2)", ">": "(-3, -2]"}, "n - 2 = 1 (not n - 1)"),
             ({">=": "[-3, -1)", ">": "[-3, -1]"}, "no hidden unit fires at all"),
-            ({">=": "[-3, -1]", ">": "(-3, -1]"}, "two hidden units fire"),
+            ({">=": "[-3, -1]", ">": "(-3, -1]"}, "neighbours fire too"),
         ],
     )
 )
@@ -525,9 +526,37 @@ _TABLES = (
     + [_rng_tables.integers(0, 2, size=16).astype(float) for _ in range(20)]
 )
 
+def _diagnose_boolean_network(fn: Any) -> str | None:
+    """Look at what the learner's construction does on a 3-input table and name the mistake."""
+    table = np.array([0, 1, 1, 0, 1, 0, 0, 1], dtype=float)
+    W, b, w, c = fn(table.copy())
+    W, b, w, c = np.asarray(W, dtype=float), np.asarray(b, dtype=float), np.asarray(w, dtype=float), float(c)
+    if W.shape != (8, 3):
+        return None
+    X = np.array(list(itertools.product([-1.0, 1.0], repeat=3)))
+    H = _step(X @ W.T + b)
+    if np.all(np.isin(W, (0.0, 1.0))) and not np.all(H.sum(axis=1) == 1):
+        return (
+            "the inputs are ±1, so the hidden weights must be the patterns in ±1 encoding; with 0/1 "
+            "patterns the inner products no longer single out one pattern"
+        )
+    if not H.any():
+        return (
+            "no hidden unit fires: a unit's own pattern gives an inner product of exactly n, so the "
+            "bias must be at least -n (and below -(n - 2))"
+        )
+    if np.all(H.sum(axis=1) == 1) and np.all(w >= 0) and c >= 0:
+        return (
+            "with output weights 1/0 and output bias 0, the output unit sees 0 >= 0 and fires even "
+            "when the active hidden unit has weight 0: use +1 for outputs 1 and -1 for outputs 0"
+        )
+    return None
+
+
 register(
     Exercise(
         id="03.boolean_network",
+        diagnose=[_diagnose_boolean_network],
         title="Implement the one-hidden-unit-per-pattern network for any truth table",
         kind="function",
         section=SECTION_3,
