@@ -11,7 +11,6 @@ BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 # CI sets DLNOTES_STRICT_CHECKS so that a notebook whose own solution fails its checker fails the run.
 export DLNOTES_STRICT_CHECKS ?= 1
-export MPLBACKEND ?= Agg
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help
