@@ -90,7 +90,7 @@ def strip_solutions(nb: dict[str, Any]) -> dict[str, Any]:
             cell["execution_count"] = None
         cells.append(cell)
     out = dict(nb)
-    banner = {"cell_type": "markdown", "metadata": {"tags": ["student-banner"]}, "source": STUDENT_BANNER}
+    banner = {"cell_type": "markdown", "id": "student-banner", "metadata": {"tags": ["student-banner"]}, "source": STUDENT_BANNER}
     if cells and cells[0].get("cell_type") == "markdown":
         cells.insert(1, banner)
     else:
