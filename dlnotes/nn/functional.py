@@ -10,7 +10,7 @@ Conventions (chapter 04, §3.0):
 * **Kinks follow PyTorch autograd (C3).** relu'(0) = 0, leaky_relu'(0) = ``negative_slope``,
   prelu'(0) = alpha, elu'(0) = alpha, selu'(0) = scale·alpha ≈ 1.7581, softplus'(0) = 1/2.
   Any value between the one-sided derivatives is a valid subgradient at a kink; these are
-  *conventions*, chosen so that the library and PyTorch agree bit for bit in spirit.
+  *conventions*, chosen to agree with PyTorch.
 * **GELU is exact by default (C11):** ``gelu(x) = x Φ(x)``; the tanh and sigmoid forms are
   approximations, selected explicitly.
 * **Softmax acts on the last axis (C10).** :func:`softmax`, :func:`log_softmax`,
@@ -360,7 +360,7 @@ def elu(x: Any, alpha: float = 1.0) -> np.ndarray:
 
 
 def elu_grad(x: Any, alpha: float = 1.0) -> np.ndarray:
-    r"""Derivative of ELU: 1 for :math:`x > 0` and :math:`\alpha e^{x} = \operatorname{elu}(x) + \alpha` for :math:`x \le 0`.
+    r"""Derivative of ELU: 1 for :math:`x > 0`, :math:`\alpha e^{x} = \operatorname{elu}(x) + \alpha` otherwise.
 
     At :math:`x = 0` the value is :math:`\alpha` (PyTorch, C3). ELU is differentiable at 0 only
     when :math:`\alpha = 1`.
@@ -439,7 +439,7 @@ def _gelu_mode(approximate: Any, func: str) -> str:
 
 
 def gelu(x: Any, approximate: str = "none") -> np.ndarray:
-    r"""Gaussian error linear unit, :math:`\operatorname{gelu}(x) = x\,\Phi(x)` with :math:`\Phi` the standard normal CDF.
+    r"""Gaussian error linear unit, :math:`\operatorname{gelu}(x) = x\,\Phi(x)`, :math:`\Phi` the normal CDF.
 
     ``approximate`` selects the formula:
 
@@ -606,7 +606,9 @@ def _softplus_args(beta: Any, threshold: Any, func: str) -> tuple[float, float]:
     if b == 0:
         raise ValueError(f"{func}: beta must be non-zero, got {b}")
     if isinstance(threshold, bool) or not isinstance(threshold, (Real, np.floating, np.integer)):
-        raise TypeError(f"{func}: threshold must be a real number (np.inf allowed), got {type(threshold).__name__}")
+        raise TypeError(
+            f"{func}: threshold must be a real number (np.inf allowed), got {type(threshold).__name__}"
+        )
     th = float(threshold)
     if np.isnan(th):
         raise ValueError(f"{func}: threshold must not be NaN")
@@ -645,7 +647,7 @@ def softplus(x: Any, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
 
 
 def softplus_grad(x: Any, beta: float = 1.0, threshold: float = 20.0) -> np.ndarray:
-    r"""Derivative of :func:`softplus`: :math:`\sigma(\beta x)`, and exactly 1 where :math:`\beta x > \text{threshold}`.
+    r"""Derivative of :func:`softplus`: :math:`\sigma(\beta x)`, and exactly 1 where :math:`\beta x >` threshold.
 
     softplus'(0) = 1/2 for every :math:`\beta`.
 
@@ -762,10 +764,14 @@ def maxout_backward(
     Wa = as_float_array(W, "W", func, ndim=3)
     k, n_out, n_in = Wa.shape
     if X.shape[1] != n_in:
-        raise ValueError(f"{func}: x must have shape (batch, {n_in}) to match W of shape {Wa.shape}, got {X.shape}")
+        raise ValueError(
+            f"{func}: x must have shape (batch, {n_in}) to match W of shape {Wa.shape}, got {X.shape}"
+        )
     g = as_float_array(grad_output, "grad_output", func, ndim=2)
     if g.shape != (X.shape[0], n_out):
-        raise ValueError(f"{func}: grad_output must have shape (batch, out) = {(X.shape[0], n_out)}, got {g.shape}")
+        raise ValueError(
+            f"{func}: grad_output must have shape (batch, out) = {(X.shape[0], n_out)}, got {g.shape}"
+        )
     idx = np.asarray(argmax)
     if idx.shape != g.shape or idx.dtype.kind not in "iu":
         raise ValueError(
@@ -830,7 +836,10 @@ ACTIVATIONS: dict[str, tuple[Callable[..., np.ndarray], Callable[..., np.ndarray
     "elu": (elu, elu_grad),
     "selu": (selu, selu_grad),
     "gelu": (gelu, gelu_grad),
-    "gelu_tanh": (functools.partial(gelu, approximate="tanh"), functools.partial(gelu_grad, approximate="tanh")),
+    "gelu_tanh": (
+        functools.partial(gelu, approximate="tanh"),
+        functools.partial(gelu_grad, approximate="tanh"),
+    ),
     "gelu_sigmoid": (
         functools.partial(gelu, approximate="sigmoid"),
         functools.partial(gelu_grad, approximate="sigmoid"),
@@ -872,5 +881,7 @@ def get_activation(name: str, **kwargs: Any) -> tuple[Callable[..., np.ndarray],
     try:  # fail now, not at the first call, if a keyword does not belong to this activation
         f_b(np.zeros(1))
     except TypeError as exc:
-        raise TypeError(f"get_activation: invalid keyword argument(s) {sorted(kwargs)} for {name!r} ({exc})") from None
+        raise TypeError(
+            f"get_activation: invalid keyword argument(s) {sorted(kwargs)} for {name!r} ({exc})"
+        ) from None
     return f_b, df_b

@@ -184,11 +184,15 @@ def _target(p: Any, func: str) -> np.ndarray:
         return p.data
     if isinstance(p, np.ndarray):
         if not np.issubdtype(p.dtype, np.floating):
-            raise TypeError(f"{func}: p must be a Parameter or a floating-point ndarray, got an ndarray of dtype {p.dtype}")
+            raise TypeError(
+                f"{func}: p must be a Parameter or a floating-point ndarray, got an ndarray of dtype {p.dtype}"
+            )
         if not p.flags.writeable:
             raise ValueError(f"{func}: p must be writeable (it is modified in place)")
         return p
-    raise TypeError(f"{func}: p must be a Parameter or a numpy.ndarray (modified in place), got {type(p).__name__}")
+    raise TypeError(
+        f"{func}: p must be a Parameter or a numpy.ndarray (modified in place), got {type(p).__name__}"
+    )
 
 
 def uniform_(p: Any, a: float = 0.0, b: float = 1.0, rng: Any = None) -> Any:
@@ -264,7 +268,10 @@ def _fans_nonzero(arr: np.ndarray, func: str) -> tuple[int, int]:
 
 
 def xavier_uniform_(p: Any, gain: float = 1.0, rng: Any = None) -> Any:
-    r"""Glorot/Xavier uniform init, in place: :math:`U[-r, r]`, :math:`r = \text{gain}\sqrt{6/(\text{fan\_in} + \text{fan\_out})}`.
+    r"""Glorot/Xavier uniform init, in place: :math:`U[-r, r]`.
+
+    .. math:: r = \text{gain}\,\sqrt{6/(\text{fan\_in} + \text{fan\_out})}
+
 
     The variance is :math:`r^2/3 = \text{gain}^2 \cdot 2/(\text{fan\_in} + \text{fan\_out})`
     (Glorot & Bengio, 2010). Same formula as ``torch.nn.init.xavier_uniform_``.
@@ -290,7 +297,10 @@ def xavier_uniform_(p: Any, gain: float = 1.0, rng: Any = None) -> Any:
 
 
 def xavier_normal_(p: Any, gain: float = 1.0, rng: Any = None) -> Any:
-    r"""Glorot/Xavier normal init, in place: :math:`\mathcal N(0, \text{std}^2)`, :math:`\text{std} = \text{gain}\sqrt{2/(\text{fan\_in} + \text{fan\_out})}`.
+    r"""Glorot/Xavier normal init, in place: :math:`\mathcal N(0, \text{std}^2)`.
+
+    .. math:: \text{std} = \text{gain}\,\sqrt{2/(\text{fan\_in} + \text{fan\_out})}
+
 
     With ``gain = calculate_gain("relu")`` this is the variance :math:`4/(\text{fan\_in} +
     \text{fan\_out})`, the He "compromise" between the forward and backward conditions.
@@ -319,7 +329,9 @@ def _kaiming_std(arr: np.ndarray, a: Any, mode: Any, nonlinearity: Any, func: st
     if mode not in ("fan_in", "fan_out"):
         raise ValueError(f"{func}: mode must be one of ('fan_in', 'fan_out'), got {mode!r}")
     if isinstance(a, bool) or not isinstance(a, (Real, np.floating, np.integer)):
-        raise TypeError(f"{func}: a (the negative slope for leaky_relu) must be a real number, got {type(a).__name__}")
+        raise TypeError(
+            f"{func}: a (the negative slope for leaky_relu) must be a real number, got {type(a).__name__}"
+        )
     fan_in, fan_out = calculate_fans(arr.shape)
     fan = fan_in if mode == "fan_in" else fan_out
     gain = calculate_gain(nonlinearity, a)
@@ -362,7 +374,7 @@ def kaiming_uniform_(
 def kaiming_normal_(
     p: Any, a: float = 0, mode: str = "fan_in", nonlinearity: str = "leaky_relu", rng: Any = None
 ) -> Any:
-    r"""He/Kaiming normal init, in place: :math:`\mathcal N(0, \text{std}^2)`, :math:`\text{std} = \text{gain}/\sqrt{\text{fan}}`.
+    r"""He/Kaiming normal init, in place: :math:`\mathcal N(0, \text{std}^2)` with :math:`\text{std} = \text{gain}/\sqrt{\text{fan}}`.
 
     ``nonlinearity="relu"`` gives :math:`\operatorname{Var}[w] = 2/\text{fan}`;
     ``nonlinearity="linear"`` gives LeCun's :math:`1/\text{fan\_in}` (for SELU networks).
@@ -443,7 +455,9 @@ def _init_weight(init: Any, shape: tuple[int, int], rng: np.random.Generator, fu
         if key == "torch_default":
             b = 1.0 / math.sqrt(fan_in)
             return rng.uniform(-b, b, size=shape)
-        raise ValueError(f"{func}: init must be one of {_INIT_NAMES}, a std (float) or a callable, got {init!r}")
+        raise ValueError(
+            f"{func}: init must be one of {_INIT_NAMES}, a std (float) or a callable, got {init!r}"
+        )
     if isinstance(init, (Real, np.floating, np.integer)) and not isinstance(init, bool):
         std = as_real(init, "init", func, nonnegative=True)
         return rng.normal(0.0, std, size=shape)
@@ -452,7 +466,9 @@ def _init_weight(init: Any, shape: tuple[int, int], rng: np.random.Generator, fu
         if w.shape != shape:
             raise ValueError(f"{func}: init(shape, rng) must return an array of shape {shape}, got {w.shape}")
         return w
-    raise TypeError(f"{func}: init must be a str, a float std or a callable(shape, rng), got {type(init).__name__}")
+    raise TypeError(
+        f"{func}: init must be a str, a float std or a callable(shape, rng), got {type(init).__name__}"
+    )
 
 
 def activation_stats_through_depth(
@@ -514,7 +530,9 @@ def activation_stats_through_depth(
     max_slope = float(np.max(np.abs(df(grid))))
     h = gen.normal(size=(N, D))
     Ws, zs = [], []
-    stats = {key: np.empty(L) for key in ("z_second_moment", "h_mean", "h_var", "frac_zero", "frac_saturated")}
+    stats = {
+        key: np.empty(L) for key in ("z_second_moment", "h_mean", "h_var", "frac_zero", "frac_saturated")
+    }
     with np.errstate(under="ignore"):
         for k in range(L):
             W = _init_weight(init, (D, D), gen, func)

@@ -116,7 +116,10 @@ class Linear(Module):
         return out
 
     def backward(self, grad_output: Any) -> np.ndarray:
-        """Accumulate ``weight.grad += grad_output.T @ X`` and ``bias.grad += grad_output.sum(0)``; return ``grad_output @ weight``."""
+        """Add ``grad_output.T @ X`` to ``weight.grad`` and ``grad_output.sum(0)`` to ``bias.grad``.
+
+        Returns ``grad_output @ weight``, the gradient with respect to the last input ``X``.
+        """
         X = self._cached("_input")
         g = self._grad_output(grad_output, (X.shape[0], self.out_features))
         self.weight.grad += g.T @ X
@@ -125,7 +128,9 @@ class Linear(Module):
         return g @ self.weight.data
 
     def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -158,7 +163,10 @@ class _Activation(Module):
 
 
 class ReLU(_Activation):
-    r"""Elementwise :math:`\max(0, x)`; derivative :math:`\mathbb 1[x > 0]`, 0 at :math:`x = 0` (PyTorch). Any input shape."""
+    r"""Elementwise :math:`\max(0, x)`, for inputs of any shape.
+
+    Derivative :math:`\mathbb 1[x > 0]`, i.e. 0 at :math:`x = 0` (PyTorch's convention, C3).
+    """
 
     def _f(self, x):
         return F.relu(x)
@@ -168,7 +176,9 @@ class ReLU(_Activation):
 
 
 class LeakyReLU(_Activation):
-    r"""Elementwise :math:`x` for :math:`x > 0`, ``negative_slope`` :math:`\cdot x` otherwise; derivative at 0 is ``negative_slope``.
+    r"""Elementwise :math:`x` for :math:`x > 0` and ``negative_slope`` :math:`\cdot x` otherwise.
+
+    The derivative at 0 is ``negative_slope`` (PyTorch, C3).
 
     Parameters
     ----------
@@ -230,7 +240,10 @@ class PReLU(Module):
 
 
 class Sigmoid(_Activation):
-    r"""Elementwise logistic :math:`\sigma(x) = 1/(1 + e^{-x})`, range :math:`(0, 1)`; derivative :math:`\sigma(1 - \sigma) \le 1/4`."""
+    r"""Elementwise logistic :math:`\sigma(x) = 1/(1 + e^{-x})`, with range the open interval :math:`(0, 1)`.
+
+    Derivative :math:`\sigma(1 - \sigma) \le 1/4`.
+    """
 
     def _f(self, x):
         return np.asarray(F.sigmoid(x), dtype=np.float64)
@@ -250,7 +263,9 @@ class Tanh(_Activation):
 
 
 class ELU(_Activation):
-    r"""Elementwise :math:`x` for :math:`x > 0`, :math:`\alpha(e^x - 1)` otherwise; derivative :math:`\alpha e^x` for :math:`x \le 0` (:math:`\alpha` at 0).
+    r"""Elementwise ELU: :math:`x` for :math:`x > 0` and :math:`\alpha(e^x - 1)` otherwise.
+
+    Derivative :math:`\alpha e^x` for :math:`x \le 0`, so :math:`\alpha` at 0 (PyTorch, C3).
 
     Parameters
     ----------
@@ -273,7 +288,10 @@ class ELU(_Activation):
 
 
 class SELU(_Activation):
-    r"""Elementwise :math:`\lambda\,\operatorname{elu}_\alpha(x)`, :math:`\lambda \approx 1.0507`, :math:`\alpha \approx 1.6733`; derivative :math:`\lambda\alpha` at 0."""
+    r"""Elementwise SELU, :math:`\lambda\,\operatorname{elu}_\alpha(x)` with :math:`\lambda \approx 1.0507`, :math:`\alpha \approx 1.6733`.
+
+    Derivative :math:`\lambda\alpha \approx 1.7581` at 0 (PyTorch, C3).
+    """
 
     def _f(self, x):
         return F.selu(x)
@@ -308,7 +326,10 @@ class GELU(_Activation):
 
 
 class SiLU(_Activation):
-    r"""Elementwise :math:`x\sigma(x)` (Swish with :math:`\beta = 1`); derivative :math:`\sigma(x)(1 + x(1 - \sigma(x)))`."""
+    r"""Elementwise SiLU, :math:`x\sigma(x)` (Swish with :math:`\beta = 1`).
+
+    Derivative :math:`\sigma(x)(1 + x(1 - \sigma(x)))`.
+    """
 
     def _f(self, x):
         return F.silu(x)
@@ -318,7 +339,9 @@ class SiLU(_Activation):
 
 
 class Softplus(_Activation):
-    r"""Elementwise :math:`\frac1\beta\log(1 + e^{\beta x})`, returning :math:`x` itself where :math:`\beta x >` ``threshold`` (as PyTorch).
+    r"""Elementwise softplus :math:`\frac1\beta\log(1 + e^{\beta x})`, with PyTorch's linear cut-off.
+
+    Returns :math:`x` itself where :math:`\beta x >` ``threshold``, as PyTorch does.
 
     Parameters
     ----------
@@ -394,7 +417,9 @@ class Flatten(Module):
             )
         s, e = s % nd, e % nd
         if s > e:
-            raise ValueError(f"{func}: start_dim must not come after end_dim, got {self.start_dim} and {self.end_dim}")
+            raise ValueError(
+                f"{func}: start_dim must not come after end_dim, got {self.start_dim} and {self.end_dim}"
+            )
         self._shape = x.shape
         if x.ndim == 0:
             return x.reshape(1)
@@ -438,13 +463,21 @@ class Sequential(Module):
         if len(modules) == 1 and isinstance(modules[0], (OrderedDict, dict)):
             for name, m in modules[0].items():
                 if not isinstance(m, Module):
-                    raise TypeError(f"Sequential: value for key {name!r} must be a Module, got {type(m).__name__}")
+                    raise TypeError(
+                        f"Sequential: value for key {name!r} must be a Module, got {type(m).__name__}"
+                    )
                 self.add_module(str(name), m)
         else:
             for i, m in enumerate(modules):
                 if not isinstance(m, Module):
-                    hint = " (did you pass the class instead of an instance, e.g. ReLU instead of ReLU()?)" if isinstance(m, type) else ""
-                    raise TypeError(f"Sequential: argument {i} must be a Module, got {type(m).__name__}{hint}")
+                    hint = (
+                        " (did you pass the class instead of an instance, e.g. ReLU instead of ReLU()?)"
+                        if isinstance(m, type)
+                        else ""
+                    )
+                    raise TypeError(
+                        f"Sequential: argument {i} must be a Module, got {type(m).__name__}{hint}"
+                    )
                 self.add_module(str(i), m)
 
     def append(self, module: Module) -> Sequential:
@@ -505,7 +538,9 @@ def _make_activation(spec: Any, name: str) -> Module:
     if isinstance(spec, str):
         key = spec.lower()
         if key not in _ACTIVATION_LAYERS:
-            raise ValueError(f"MLP: {name} must be one of {sorted(_ACTIVATION_LAYERS)}, a Module class or a factory, got {spec!r}")
+            raise ValueError(
+                f"MLP: {name} must be one of {sorted(_ACTIVATION_LAYERS)}, a Module class or a factory, got {spec!r}"
+            )
         return _ACTIVATION_LAYERS[key]()
     if isinstance(spec, Module):
         raise TypeError(
@@ -517,7 +552,9 @@ def _make_activation(spec: Any, name: str) -> Module:
         if not isinstance(m, Module):
             raise TypeError(f"MLP: {name}() must return a Module, got {type(m).__name__}")
         return m
-    raise TypeError(f"MLP: {name} must be a str, a Module class or a zero-argument callable, got {type(spec).__name__}")
+    raise TypeError(
+        f"MLP: {name} must be a str, a Module class or a zero-argument callable, got {type(spec).__name__}"
+    )
 
 
 class MLP(Sequential):
@@ -543,7 +580,9 @@ class MLP(Sequential):
         ``numpy.random.Generator``, int seed or None; the layers draw from it in order.
     """
 
-    def __init__(self, sizes: Any, activation: Any = "relu", out_activation: Any = None, rng: Any = None) -> None:
+    def __init__(
+        self, sizes: Any, activation: Any = "relu", out_activation: Any = None, rng: Any = None
+    ) -> None:
         try:
             dims = list(sizes)
         except TypeError:
@@ -582,10 +621,14 @@ def to_torch(module: Module) -> Any:
     import torch
 
     if isinstance(module, Sequential):
-        return torch.nn.Sequential(OrderedDict((name, to_torch(child)) for name, child in module.named_children()))
+        return torch.nn.Sequential(
+            OrderedDict((name, to_torch(child)) for name, child in module.named_children())
+        )
     nn = torch.nn
     if isinstance(module, Linear):
-        t = nn.Linear(module.in_features, module.out_features, bias=module.bias is not None, dtype=torch.float64)
+        t = nn.Linear(
+            module.in_features, module.out_features, bias=module.bias is not None, dtype=torch.float64
+        )
         with torch.no_grad():
             t.weight.copy_(torch.from_numpy(module.weight.data.copy()))
             if module.bias is not None:
@@ -611,7 +654,10 @@ def to_torch(module: Module) -> Any:
     }
     make = simple.get(type(module))
     if make is None:
-        raise TypeError(f"to_torch: module must be a dlnotes.nn layer or Sequential with a torch counterpart, got {type(module).__name__}")
+        raise TypeError(
+            "to_torch: module must be a dlnotes.nn layer or Sequential with a torch counterpart, "
+            f"got {type(module).__name__}"
+        )
     return make(module)
 
 

@@ -100,7 +100,9 @@ def _mse(input: Any, target: Any, reduction: str, func: str) -> tuple[Any, np.nd
 
 def _class_targets(target: Any, n: int, n_classes: int, func: str) -> np.ndarray:
     if isinstance(target, (str, bytes)) or target is None:
-        raise TypeError(f"{func}: target must be an integer array of class indices, got {type(target).__name__}")
+        raise TypeError(
+            f"{func}: target must be an integer array of class indices, got {type(target).__name__}"
+        )
     y = np.asarray(target)
     if y.dtype == bool or y.dtype.kind not in "iu":
         raise TypeError(
@@ -108,7 +110,9 @@ def _class_targets(target: Any, n: int, n_classes: int, func: str) -> np.ndarray
             "(class probabilities are not supported; convert labels with y.astype(int))"
         )
     if y.shape != (n,):
-        raise ValueError(f"{func}: target must have shape (N,) = ({n},) to match input of shape ({n}, {n_classes}), got {y.shape}")
+        raise ValueError(
+            f"{func}: target must have shape (N,) = ({n},) to match input of shape ({n}, {n_classes}), got {y.shape}"
+        )
     bad = (y < 0) | (y >= n_classes)
     if bad.any():
         raise ValueError(
@@ -140,7 +144,9 @@ def _bce_with_logits(input: Any, target: Any, reduction: str, func: str) -> tupl
     z = as_float_array(input, "input", func)
     y = _same_shape(target, z, func)
     if np.any((y < 0) | (y > 1)):
-        raise ValueError(f"{func}: target must contain probabilities in [0, 1], got values in [{y.min()}, {y.max()}]")
+        raise ValueError(
+            f"{func}: target must contain probabilities in [0, 1], got values in [{y.min()}, {y.max()}]"
+        )
     with np.errstate(under="ignore"):
         per = np.maximum(z, 0.0) - y * z + np.log1p(np.exp(-np.abs(z)))  # softplus(z) - y z
     grad = np.asarray(F.sigmoid(z)) - y
@@ -209,7 +215,9 @@ class _Loss(Module):
                 return 1.0
             g = as_float_array(grad_output, "grad_output", func)
             if g.shape != shape:
-                raise ValueError(f"{func}: grad_output must have the shape of the per-element loss, {shape}, got {g.shape}")
+                raise ValueError(
+                    f"{func}: grad_output must have the shape of the per-element loss, {shape}, got {g.shape}"
+                )
             return g
         if grad_output is None:
             return 1.0
@@ -275,7 +283,10 @@ class CrossEntropyLoss(_Loss):
         return value
 
     def backward(self, grad_output: Any = None) -> np.ndarray:
-        """Gradient with respect to the logits, :math:`(\\operatorname{softmax}(z) - \\text{onehot}(y))/N` for the mean."""
+        """Gradient with respect to the logits.
+
+        :math:`(\\operatorname{softmax}(z) - \\text{onehot}(y))/N` for the mean reduction.
+        """
         grad, scale = self._cached("_cache")
         g = self._upstream(grad_output, (grad.shape[0],))
         if isinstance(g, np.ndarray):
@@ -400,7 +411,10 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
 
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
-    """Value of :class:`CrossEntropyLoss` for logits (N, C) and class indices (N,) (``torch.nn.functional.cross_entropy``)."""
+    """Value of :class:`CrossEntropyLoss` for logits (N, C) and class indices (N,).
+
+    Same as ``torch.nn.functional.cross_entropy``.
+    """
     func = "cross_entropy"
     return _cross_entropy(input, target, _check_reduction(reduction, func), func)[0]
 

@@ -203,16 +203,22 @@ class Module:
         _check_name(name, "buffer")
         _, buffers, _ = self._registries()
         if name in self.__dict__["_parameters"] or name in self.__dict__["_modules"]:
-            raise ValueError(f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or module")
+            raise ValueError(
+                f"{type(self).__name__}.register_buffer: {name!r} is already a parameter or module"
+            )
         self.__dict__.pop(name, None)
-        buffers[name] = None if value is None else np.array(
-            as_float_array(value, "value", f"{type(self).__name__}.register_buffer"), copy=True
+        buffers[name] = (
+            None
+            if value is None
+            else np.array(as_float_array(value, "value", f"{type(self).__name__}.register_buffer"), copy=True)
         )
 
     def add_module(self, name: str, module: Module | None) -> None:
         """Register ``module`` as a child under ``name`` (same as ``setattr``)."""
         if not isinstance(name, str) or name == "" or "." in name:
-            raise ValueError(f"{type(self).__name__}.add_module: name must be a non-empty str without '.', got {name!r}")
+            raise ValueError(
+                f"{type(self).__name__}.add_module: name must be a non-empty str without '.', got {name!r}"
+            )
         if module is not None and not isinstance(module, Module):
             raise TypeError(
                 f"{type(self).__name__}.add_module: module must be a Module or None, got {type(module).__name__}"
@@ -360,7 +366,9 @@ class Module:
         """
         cls = type(self).__name__
         if not hasattr(state_dict, "items"):
-            raise TypeError(f"{cls}.load_state_dict: state_dict must be a mapping name -> array, got {type(state_dict).__name__}")
+            raise TypeError(
+                f"{cls}.load_state_dict: state_dict must be a mapping name -> array, got {type(state_dict).__name__}"
+            )
         targets: dict[str, tuple[Module, str, bool]] = {}
         seen: set[int] = set()
         for mod_name, mod in self.named_modules():
