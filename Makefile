@@ -41,7 +41,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -n 2 --dist loadfile
+	$(BIN)/python -m pytest tests -m "not slow" -n 2 --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
