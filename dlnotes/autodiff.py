@@ -320,6 +320,22 @@ class Value:
 
     # ---- backward ------------------------------------------------------------------------
 
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The nodes this one was computed from (empty for a leaf), in operand order."""
+        return self._prev
+
+    def local_backward(self, upstream: float) -> tuple[float, ...]:
+        r"""One step of the chain rule: the contributions :math:`\bar u\,\partial u/\partial p` to each parent.
+
+        ``upstream`` is this node's adjoint :math:`\bar u`; the result has one entry per
+        element of :attr:`parents`. A leaf returns ``()``. This is the building block a reverse
+        sweep (:meth:`backward`) applies to every node, from the output back to the leaves.
+        """
+        if self._backward is None:
+            return ()
+        return tuple(float(c) for c in self._backward(float(upstream)))
+
     def backward(self, gradient: float = 1.0) -> None:
         r"""Reverse sweep: add :math:`\text{gradient}\cdot\partial\,\text{self}/\partial v` into ``v.grad`` for every node ``v``.
 

@@ -568,3 +568,31 @@ def test_function_transform_errors_name_the_argument():
         derivative(lambda x: x, "1")
     with pytest.raises(TypeError, match="gradient must be a real number"):
         Value(1.0).backward(gradient="1")
+
+
+def test_public_chain_rule_step_reproduces_backward():
+    """`parents` and `local_backward` are enough to write a reverse sweep (the chapter's exercise)."""
+    import torch
+
+    from dlnotes.autodiff import Value
+
+    x, y = Value(-2.0), Value(5.0)
+    f = (x + y) * (x * y).tanh() + (x / y).exp()
+    order, seen, stack = [], set(), [(f, False)]
+    while stack:  # iterative post-order DFS
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents)
+    adj = {id(f): 1.0}
+    for node in reversed(order):
+        for parent, contrib in zip(node.parents, node.local_backward(adj.get(id(node), 0.0))):
+            adj[id(parent)] = adj.get(id(parent), 0.0) + contrib
+    tx = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(5.0, dtype=torch.float64, requires_grad=True)
+    ((tx + ty) * torch.tanh(tx * ty) + torch.exp(tx / ty)).backward()
+    assert abs(adj[id(x)] - tx.grad.item()) < 1e-12 and abs(adj[id(y)] - ty.grad.item()) < 1e-12
+    assert x.parents == () and x.local_backward(1.0) == ()

@@ -216,3 +216,62 @@ def test_hints_generalise_beyond_the_registered_mutants():
     assert "x = -b/w" in grade("03.sigmoid_midpoint_slope", (-0.5, 1.0)).message
     # a float answer for a count is read as the count
     assert "not L·h" in grade("03.n_towers", 126.0).message
+
+
+def test_a_class_with_a_stub_method_is_not_implemented():
+    from dlnotes import nn
+
+    class MyLinear(nn.Linear):
+        def backward(self, grad_output):
+            """Your code here."""
+            ...
+
+    result = grade("04.linear_backward", MyLinear)
+    assert result.not_implemented and "backward" in result.message
+
+
+def test_alternative_correct_solutions_pass():
+    """Checkers compare behaviour, not the reference's algorithm."""
+    from collections import defaultdict
+
+    from dlnotes import nn
+
+    class MyLinear(nn.Linear):  # einsum instead of matmul
+        def backward(self, grad_output):
+            X = self._input
+            self.weight.grad += np.einsum("no,ni->oi", grad_output, X)
+            self.bias.grad += np.einsum("no->o", grad_output)
+            return np.einsum("no,oi->ni", grad_output, self.weight.data)
+
+    assert grade("04.linear_backward", MyLinear).passed
+
+    def backward_kahn(root):  # Kahn's algorithm on consumer counts instead of a DFS
+        consumers, stack, seen = defaultdict(int), [root], {id(root)}
+        while stack:
+            node = stack.pop()
+            for p in node.parents:
+                consumers[id(p)] += 1
+                if id(p) not in seen:
+                    seen.add(id(p))
+                    stack.append(p)
+        adjoint, ready = defaultdict(float, {id(root): 1.0}), [root]
+        while ready:
+            node = ready.pop()
+            node.grad += adjoint[id(node)]
+            for p, c in zip(node.parents, node.local_backward(adjoint[id(node)])):
+                adjoint[id(p)] += c
+                consumers[id(p)] -= 1
+                if consumers[id(p)] == 0:
+                    ready.append(p)
+
+    assert grade("04.value_backward", backward_kahn).passed
+
+    def sce(logits, y):  # via log_softmax from scipy
+        from scipy.special import log_softmax, softmax
+
+        n = len(y)
+        onehot = np.eye(logits.shape[1])[y]
+        return float(-(log_softmax(logits, axis=1) * onehot).sum() / n), (softmax(logits, axis=1) - onehot) / n
+
+    assert grade("04.softmax_cross_entropy", sce).passed
+    assert grade("03.xor_network", {"W_hidden": [[1, -1], [-1, 1]], "b_hidden": [-0.5, -0.5], "w_out": [1, 1], "b_out": -0.5}).passed

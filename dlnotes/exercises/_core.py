@@ -19,6 +19,7 @@ its hint, so the checkers themselves are tested code.
 from __future__ import annotations
 
 import copy
+import dis
 import math
 import os
 import signal
@@ -103,6 +104,11 @@ class Exercise:
         Names of the items of a tuple output, used in messages (``("w", "b", "converged")``).
     section:
         Where the exercise lives in the book.
+    adapt:
+        For function exercises whose answer is not itself the function to run (a class such as
+        ``class MyLinear(nn.Linear)``, or an engine routine that must be driven on a graph):
+        ``adapt(answer)`` returns the callable that is run on ``cases``. Applied in the same way
+        to the reference and to every mutant.
     """
 
     id: str
@@ -119,6 +125,7 @@ class Exercise:
     rtol: float = 1e-6
     atol: float = 1e-9
     timeout: float = 10.0
+    adapt: Callable[[Any], Callable] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in ("function", "value"):
@@ -173,6 +180,9 @@ class Exercise:
     def _run(self, fn: Callable, case: Case) -> Any:
         args = copy.deepcopy(case.args)
         kwargs = copy.deepcopy(dict(case.kwargs))
+        if self.adapt is not None:
+            adapted = self.adapt(fn)
+            return _guarded(lambda: adapted(*args, **kwargs), self.timeout)
         return _guarded(lambda: fn(*args, **kwargs), self.timeout)
 
     def _outcome_problem(self, case: Case, got: Any, expected: Any) -> str | None:
@@ -290,7 +300,33 @@ def _is_stub_value(x: Any) -> bool:
     return x is Ellipsis or x is None or x is NotImplemented
 
 
+def _instructions(code: Any) -> list[tuple[str, Any]]:
+    return [(i.opname, i.argval) for i in dis.get_instructions(code) if i.opname not in ("RESUME", "NOP", "CACHE")]
+
+
+def _trivial():  # the compiled body of `def f(...): ...`, `pass` or a lone docstring
+    ...
+
+
+_TRIVIAL = _instructions(_trivial.__code__)
+
+
+def _is_trivial_function(fn: Any) -> bool:
+    """True for a function whose body does nothing (``...``, ``pass``, only a docstring)."""
+    code = getattr(fn, "__code__", None)
+    return code is not None and _instructions(code) == _TRIVIAL
+
+
+def _stub_methods(cls: type) -> list[str]:
+    """Methods a learner's class defines itself whose body is still a stub."""
+    return [name for name, attr in vars(cls).items() if callable(attr) and _is_trivial_function(attr)]
+
+
 def _stub_message(answer: Any, kind: str) -> str | None:
+    if kind == "function" and isinstance(answer, type) and _stub_methods(answer):
+        return f"The method(s) {_stub_methods(answer)} still have `...` as their body: write them and run the cell again."
+    if kind == "function" and _is_trivial_function(answer):
+        return "The function body is still `...`: write it and run the cell again."
     if _is_stub_value(answer):
         return "Replace the `...` with your answer and run the cell again."
     if kind == "value" and isinstance(answer, (tuple, list)) and any(_is_stub_value(a) for a in answer):
