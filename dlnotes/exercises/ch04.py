@@ -457,7 +457,8 @@ def _value_runner(backward_fn):
     return run
 
 
-def _ref_backward(root: Value) -> None:
+def _post_order(root: Value) -> list[Value]:
+    """Every node of the graph, each after all of its parents (iterative depth-first search)."""
     order, seen, stack = [], set(), [(root, False)]
     while stack:
         node, done = stack.pop()
@@ -467,30 +468,25 @@ def _ref_backward(root: Value) -> None:
             seen.add(id(node))
             stack.append((node, True))
             stack.extend((p, False) for p in node.parents)
+    return order
+
+
+def _sweep(root: Value, accumulate: bool) -> None:
+    order = _post_order(root)
     adjoint = {id(root): 1.0}
     for node in reversed(order):
         for parent, contribution in zip(node.parents, node.local_backward(adjoint.get(id(node), 0.0))):
-            adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + contribution
+            adjoint[id(parent)] = adjoint.get(id(parent), 0.0) + contribution if accumulate else contribution
     for node in order:
         node.grad += adjoint.get(id(node), 0.0)
+
+
+def _ref_backward(root: Value) -> None:
+    _sweep(root, accumulate=True)
 
 
 def _backward_overwrite(root: Value) -> None:
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents)
-    adjoint = {id(root): 1.0}
-    for node in reversed(order):
-        for parent, contribution in zip(node.parents, node.local_backward(adjoint.get(id(node), 0.0))):
-            adjoint[id(parent)] = contribution
-    for node in order:
-        node.grad += adjoint.get(id(node), 0.0)
+    _sweep(root, accumulate=False)
 
 
 def _backward_bfs(root: Value) -> None:
