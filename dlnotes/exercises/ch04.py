@@ -49,7 +49,7 @@ def _diagnose_counts(a: Any) -> str | None:
     return _first_hint(
         [
             (_get(a, "a") in (6, 7), "(a) every hidden unit has a bias, and so does the output: 1→3→1 has 3 + 3 weights and 3 + 1 biases"),
-            (_get(a, "b") == 7, "(b) D joints cut the line into D + 1 pieces"),
+            (_get(a, "b") == 7, "(b) D distinct joints inside the interval cut the line into (at most) D + 1 pieces"),
             (_get(a, "c_regions") == 9, "(c) each of the K layers can multiply the number of pieces by D + 1, so (D + 1)^K, not D^K"),
             (_get(a, "d") == 32, "(d) you counted only the weights: each layer also has one bias per output unit"),
             (_get(a, "d") == 36, "(d) a layer has one bias per output unit, not one per layer"),
