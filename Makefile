@@ -37,11 +37,15 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
+# pytest runs two worker processes; one BLAS/OpenMP thread each avoids oversubscribing 2 cores
+# (small matmuls with spinning BLAS threads cost many times their CPU time under load).
+ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(ONE_THREAD) $(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-unit: $(STAMP)
-	$(BIN)/python -m pytest tests -m "not slow" -n 2 --dist loadfile
+	$(ONE_THREAD) $(BIN)/python -m pytest tests -m "not slow" -n 2 --dist loadfile
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab chapters
