@@ -11,6 +11,8 @@ BIN         := $(VENV)/bin
 STAMP       := $(VENV)/.installed
 # CI sets DLNOTES_STRICT_CHECKS so that a notebook whose own solution fails its checker fails the run.
 export DLNOTES_STRICT_CHECKS ?= 1
+# Batch execution prints one summary line per progress bar instead of a live tqdm bar.
+export DLNOTES_PROGRESS ?= summary
 export PYDEVD_DISABLE_FILE_VALIDATION := 1
 
 .DEFAULT_GOAL := help

@@ -14,7 +14,9 @@ import numpy as np
 
 __version__ = "0.1.0"
 
-__all__ = ["seed_everything", "__version__"]
+from ._progress import progress
+
+__all__ = ["seed_everything", "progress", "__version__"]
 
 
 def seed_everything(seed: int) -> np.random.Generator:
