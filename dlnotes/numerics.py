@@ -324,16 +324,19 @@ def _scalar_value(value: Any, func: str, where: str) -> float:
     return out
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: Any, eps: float = 1e-6) -> np.ndarray:
-    r"""Gradient of a scalar function by central differences.
+def numerical_gradient(f: Callable[[np.ndarray], float], x: Any, eps: float = 1e-6, method: str = "central") -> np.ndarray:
+    r"""Gradient of a scalar function by central (default) or forward differences.
 
     .. math::
 
         \frac{\partial f}{\partial x_i}(x) \approx
-        \frac{f(x + h e_i) - f(x - h e_i)}{2h},
+        \frac{f(x + h e_i) - f(x - h e_i)}{2h}
+        \quad\text{(central)}, \qquad
+        \frac{f(x + h e_i) - f(x)}{h} \quad\text{(forward)}.
 
-    whose error is :math:`O(h^2)` (truncation) plus :math:`O(\epsilon_\text{mach} |f| / h)`
+    The central error is :math:`O(h^2)` (truncation) plus :math:`O(\epsilon_\text{mach} |f| / h)`
     (round-off); :math:`h = 10^{-6}` balances the two for float64 and well-scaled ``f``. The
+    forward difference is only first order, :math:`O(h)`, and is there for comparison. The
     denominator uses the step actually represented in floating point,
     :math:`(x_i + h) - (x_i - h)`, rather than :math:`2h`.
 
@@ -351,6 +354,8 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: Any, eps: float = 1e
         modified.
     eps:
         The step :math:`h > 0`.
+    method:
+        ``"central"`` (default) or ``"forward"``.
 
     Returns
     -------
@@ -370,13 +375,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: Any, eps: float = 1e
         raise TypeError(f"{func}: f must be callable, got {type(f).__name__}")
     x0 = np.array(as_float_array(x, "x", func), dtype=np.float64, copy=True)
     h = as_real(eps, "eps", func, positive=True)
-    _scalar_value(f(x0.copy()), func, "at x")
+    if method not in ("central", "forward"):
+        raise ValueError(f"{func}: method must be 'central' or 'forward', got {method!r}")
+    f0 = _scalar_value(f(x0.copy()), func, "at x")
     grad = np.empty(x0.shape, dtype=np.float64)
     flat = grad.reshape(-1)
     # The loop runs over coordinates of x (the inputs of f), not over examples: each partial
     # derivative needs its own two evaluations of the black-box f.
     for i in range(x0.size):
         xp = x0.copy()
+        if method == "forward":
+            xp.flat[i] += h
+            flat[i] = (_scalar_value(f(xp), func, f"at x + eps * e_{i}") - f0) / (xp.flat[i] - x0.flat[i])
+            continue
         xm = x0.copy()
         xp.flat[i] += h
         xm.flat[i] -= h
@@ -400,13 +411,14 @@ def gradcheck(
 
     .. math::
 
-        \operatorname{err} = \max_i \frac{|g_i - n_i|}{\max(|g_i|, |n_i|, \text{atol})}.
+        \operatorname{err} = \max_i \frac{|g_i - n_i|}{\max(\text{atol},\ |g_i| + |n_i|)},
 
-    A correct gradient typically gives :math:`10^{-10}`–:math:`10^{-7}`; a wrong one gives
-    something of order 1. Caveat: where the true gradient is (near) zero the denominator is
-    ``atol``, so the round-off of the finite differences, about
-    :math:`\epsilon_\text{mach} |f| / h`, is divided by ``atol`` and can dominate the result;
-    check such points with a larger ``atol``.
+    the book's one definition of relative error (:func:`relative_error`, convention C12, which
+    this equals for the default ``atol = 1e-8``). A correct gradient typically gives
+    :math:`10^{-10}`–:math:`10^{-7}`; a wrong one gives something of order 1 (the value is at
+    most 1). Caveat: where the true gradient is (near) zero the denominator is ``atol``, so the
+    round-off of the finite differences, about :math:`\epsilon_\text{mach} |f| / h`, is divided
+    by ``atol`` and can dominate the result; check such points with a larger ``atol``.
 
     Book: chapter 03, §3.4 (checking hand-derived gradients) and chapter 04 (gradient checking).
 
@@ -452,7 +464,7 @@ def gradcheck(
     n = numerical_gradient(f, x0, eps)
     if g.size == 0:
         return 0.0
-    denom = np.maximum(np.maximum(np.abs(g), np.abs(n)), tol)
+    denom = np.maximum(np.abs(g) + np.abs(n), tol)
     return float(np.max(np.abs(g - n) / denom))
 
 

@@ -365,3 +365,32 @@ def test_gradcheck_errors():
         gradcheck(np.sum, np.ones_like, np.zeros(2), atol=0.0)
     with pytest.raises(ValueError, match="gradcheck: eps must be > 0"):
         gradcheck(np.sum, np.ones_like, np.zeros(2), eps=0.0)
+
+
+def test_gradcheck_is_the_c12_relative_error():
+    """gradcheck and relative_error are one definition (convention C12)."""
+    from dlnotes.numerics import gradcheck, relative_error
+
+    x = np.array([0.3, -1.2, 2.0])
+    wrong = lambda v: 2 * v + np.array([1e-3, 0.0, 0.5])  # noqa: E731
+    g_num = 2 * x  # exact gradient of sum(x^2), which central differences reproduce to ~1e-10
+    assert abs(gradcheck(lambda v: float(np.sum(v**2)), wrong, x) - relative_error(wrong(x), g_num)) < 1e-8
+
+
+@pytest.mark.parametrize("h", [1e-2, 1e-3])
+def test_forward_difference_is_first_order_and_central_second_order(h):
+    from dlnotes.numerics import numerical_gradient
+
+    f = lambda v: float(v[0] ** 3)  # noqa: E731
+    x = np.array([1.0])
+    fwd = numerical_gradient(f, x, eps=h, method="forward")[0] - 3.0
+    cen = numerical_gradient(f, x, eps=h, method="central")[0] - 3.0
+    assert abs(fwd - (3 * h + h**2)) < 1e-9  # (1+h)^3 - 1 = 3h + 3h^2 + h^3, divided by h
+    assert abs(cen - h**2) < 1e-9
+
+
+def test_numerical_gradient_rejects_unknown_method():
+    from dlnotes.numerics import numerical_gradient
+
+    with pytest.raises(ValueError, match="method must be 'central' or 'forward'"):
+        numerical_gradient(lambda v: float(v.sum()), np.ones(2), method="backward")
