@@ -272,3 +272,18 @@ def test_truth_table_errors(ax):
         plot_truth_table(ax, X, [0, 1, 1])
     with pytest.raises(ValueError, match=r"plot_truth_table: y must contain labels in \{0, 1\}"):
         plot_truth_table(ax, X, [0, 1, 2, 0])
+
+
+def test_animation_html_is_light_and_closes_the_figure():
+    from matplotlib.animation import FuncAnimation
+
+    from dlnotes.plotting import animation_html
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    (line,) = ax.plot([0, 1], [0, 1])
+    anim = FuncAnimation(fig, lambda k: line.set_ydata([0, k]) or (line,), frames=5)
+    html = animation_html(anim)
+    assert "<script" in html.data and len(html.data) < 500_000
+    assert not plt.fignum_exists(fig.number)
+    with pytest.raises(TypeError, match="anim must be a matplotlib Animation"):
+        animation_html(fig)
