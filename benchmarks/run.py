@@ -64,8 +64,18 @@ def time_library() -> list[dict]:
         ("logsumexp (2000x100)", lambda: numerics.logsumexp(z, axis=1), "scipy.special.logsumexp", lambda: scipy.special.logsumexp(z, axis=1)),
         ("perceptron_fit, 5 epochs (2000x20)", lambda: pc.perceptron_fit(X, y, max_epochs=5), "sklearn Perceptron", lambda: sk.fit(X, y)),
     ]
+    from dlnotes.optim import benchmark_adam_step
+
     rows = []
     import warnings
+
+    for threads in (None, 1):
+        ours, ref = benchmark_adam_step(n_params=1_000_000, n_steps=30, repeat=3, torch_threads=threads)
+        label = f"Adam.step, 1e6 params (torch threads: {threads or 'default'})"
+        rows.append({"what": label, "dlnotes_ms": round(1e3 * ours, 3), "reference": "torch.optim.Adam",
+                     "reference_ms": round(1e3 * ref, 3), "ratio": round(ours / ref, 2)})
+        r = rows[-1]
+        print(f"  {label:<38s} dlnotes {r['dlnotes_ms']:8.2f} ms   {'torch.optim.Adam':<24s} {r['reference_ms']:8.2f} ms   ratio {r['ratio']:6.2f}")
 
     for name, ours, ref_name, ref in pairs:
         with warnings.catch_warnings():
