@@ -55,6 +55,7 @@ from dlnotes.nn.losses import (
     mse_loss,
 )
 from dlnotes.nn.module import Module, Parameter
+from dlnotes.nn.normalization import BatchNorm1d, Dropout, LayerNorm
 
 __all__ = [
     "Parameter",
@@ -74,6 +75,9 @@ __all__ = [
     "Flatten",
     "Sequential",
     "MLP",
+    "Dropout",
+    "BatchNorm1d",
+    "LayerNorm",
     "to_torch",
     "from_torch",
     "MSELoss",
