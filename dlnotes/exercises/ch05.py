@@ -683,7 +683,7 @@ register(
             _fn_case([(5, 5), (5,)], 62),
         ],
         mutants=[
-            (_fn_global, "normalise each filter (row of an (out, in) weight) separately, not the whole vector at once: only then is the slice invariant to rescaling one neuron"),
+            (_fn_global, "normalise each filter (row of an (out, in) weight) separately, not the whole vector at once: a global factor cannot follow a layer whose weights were rescaled (e.g. by c in one layer and 1/c in the next), so the slices of two equivalent networks would differ"),
             (_fn_keeps_biases, "the 1-D parameters (biases) are set to zero in the direction"),
             (_fn_columns, "a filter is a ROW of an (out, in) weight (a neuron's incoming weights), not a column"),
         ],
