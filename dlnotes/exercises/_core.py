@@ -446,3 +446,25 @@ def strict_mode() -> bool:
 
 def is_close(a: float, b: float, tol: float = 1e-9) -> bool:
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+
+
+# ---- helpers for writing `diagnose` functions of value exercises ---------------------------
+
+
+def answer_field(answer: Any, key: str) -> Any:
+    """``answer[key]`` for a dict-like answer, else None (a diagnosis never raises)."""
+    return answer.get(key) if hasattr(answer, "get") else None
+
+
+def close_to(value: Any, target: float, tol: float = 1e-6) -> bool:
+    """True if ``value`` is a number within ``tol`` (relative or absolute) of ``target``."""
+    try:
+        return math.isclose(float(value), target, rel_tol=tol, abs_tol=tol)
+    except (TypeError, ValueError):
+        return False
+
+
+def join_hints(checks: list[tuple[bool, str]]) -> str | None:
+    """The hints whose condition holds, joined by "; " (None if none holds)."""
+    found = [hint for ok, hint in checks if ok]
+    return "; ".join(found) or None

@@ -15,6 +15,9 @@ from .. import nn
 from ..autodiff import Value, maximum
 from . import register
 from ._core import Case, Exercise
+from ._core import answer_field as _get
+from ._core import close_to as _is
+from ._core import join_hints as _first_hint
 
 S1 = "4.1 Shallow networks"
 S2 = "4.2 Deep networks"
@@ -26,20 +29,6 @@ S7 = "4.7 Initialization"
 S8 = "4.8 An MLP from scratch"
 
 
-def _get(answer: Any, key: str) -> Any:
-    return answer.get(key) if hasattr(answer, "get") else None
-
-
-def _is(value: Any, target: float, tol: float = 1e-6) -> bool:
-    try:
-        return math.isclose(float(value), target, rel_tol=tol, abs_tol=tol)
-    except (TypeError, ValueError):
-        return False
-
-
-def _first_hint(checks: list[tuple[bool, str]]) -> str | None:
-    hints = [h for ok, h in checks if ok]
-    return "; ".join(hints) or None
 
 
 # ---------------------------------------------------------------------------------- 4.1

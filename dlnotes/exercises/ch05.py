@@ -14,6 +14,9 @@ import numpy as np
 
 from . import register
 from ._core import Case, Exercise
+from ._core import answer_field as _get
+from ._core import close_to as _is
+from ._core import join_hints as _hints
 
 S1 = "5.1 Gradient descent, Newton and line search"
 S2 = "5.2 Stochastic gradient descent"
@@ -23,20 +26,6 @@ S5 = "5.5 Learning-rate schedules"
 S6 = "5.6 Loss landscapes"
 
 
-def _get(answer: Any, key: str) -> Any:
-    return answer.get(key) if hasattr(answer, "get") else None
-
-
-def _is(value: Any, target: float, tol: float = 1e-6) -> bool:
-    try:
-        return math.isclose(float(value), target, rel_tol=tol, abs_tol=tol)
-    except (TypeError, ValueError):
-        return False
-
-
-def _hints(checks: list[tuple[bool, str]]) -> str | None:
-    found = [h for ok, h in checks if ok]
-    return "; ".join(found) or None
 
 
 # ---------------------------------------------------------------------------------- 5.1
