@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.func as tf
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from dlnotes import autodiff as A
