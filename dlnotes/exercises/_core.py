@@ -444,10 +444,6 @@ def strict_mode() -> bool:
     return os.environ.get(STRICT_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
-def is_close(a: float, b: float, tol: float = 1e-9) -> bool:
-    return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
-
-
 # ---- helpers for writing `diagnose` functions of value exercises ---------------------------
 
 
