@@ -92,3 +92,214 @@ def test_backtracking_reference_satisfies_armijo_and_is_maximal():
         if a < kw["alpha0"]:
             b = a / kw["rho"]
             assert f(x + b * d) > f(x) + kw["c"] * b * float(g @ d)
+
+
+# ---------------------------------------------------------------------------------- chapter 6
+
+from dlnotes.exercises import ch06, grade  # noqa: E402
+
+
+def test_ch06_bias_variance_reference_satisfies_the_identity():
+    case = ch06._bv_case(30, 9, 5)
+    preds, f = case.args
+    bias2, var = ch06._ref_bias_variance(preds, f)
+    np.testing.assert_allclose(((preds - f) ** 2).mean(axis=0), bias2 + var, rtol=1e-12)
+
+
+def test_ch06_degrees_of_freedom_against_explicit_smoothers():
+    x = np.linspace(0, 1, 30)
+    X = np.vander(x, 4)
+    S = X @ np.linalg.solve(X.T @ X, X.T)
+    assert math.isclose(np.trace(S), ch06._DF_REF["cubic_df"], rel_tol=1e-9)
+    # Monte Carlo covariance penalty Σ Cov(f̂_i, y_i) for σ = 0.3
+    rng = np.random.default_rng(0)
+    eps = 0.3 * rng.normal(size=(20000, 30))
+    fitted = (np.sin(2 * np.pi * x) + eps) @ S.T
+    cov = np.sum(np.mean(eps * (fitted - fitted.mean(axis=0)), axis=0))
+    assert abs(cov - ch06._DF_REF["covariance_sum"]) < 0.01
+    # a design with singular values 3, 1, 0.5: explicit ridge smoother X(XᵀX + I)⁻¹Xᵀ
+    U, _ = np.linalg.qr(rng.normal(size=(10, 3)))
+    V, _ = np.linalg.qr(rng.normal(size=(3, 3)))
+    Xr = U @ np.diag(ch06._RIDGE_SV) @ V.T
+    Sr = Xr @ np.linalg.solve(Xr.T @ Xr + np.eye(3), Xr.T)
+    assert math.isclose(np.trace(Sr), ch06._DF_REF["ridge_df"], rel_tol=1e-9)
+
+
+def test_ch06_min_norm_by_gradient_descent():
+    X, y = np.array([[1.0, 1.0]]), np.array([2.0])
+    for start, key in (([0.0, 0.0], "from_zero"), ([1.0, 0.0], "from_w0")):
+        w = np.array(start)
+        for _ in range(2000):
+            w = w - 0.1 * X.T @ (X @ w - y)
+        np.testing.assert_allclose(w, ch06._MIN_NORM_REF[key], atol=1e-10)
+
+
+def test_ch06_ridge_and_lasso_references_against_sklearn():
+    from sklearn.linear_model import Lasso, Ridge
+
+    ridge = Ridge(alpha=1.0, fit_intercept=False).fit(np.eye(2), [1.0, 2.0]).coef_
+    np.testing.assert_allclose(ridge, ch06._RIDGE_REF["ridge"], atol=1e-12)
+    for case in ch06._LASSO_CASES:
+        X, y, alpha = case.args
+        sk = Lasso(alpha=alpha, fit_intercept=False, tol=1e-14, max_iter=100_000).fit(X, y).coef_
+        np.testing.assert_allclose(ch06._ref_lasso_ista(X, y, alpha, **case.kwargs), sk, atol=1e-7)
+
+
+def test_ch06_weight_decay_steps_against_torch_optim():
+    def one_step(opt_cls, **kw):
+        w = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)
+        opt = opt_cls([w], lr=0.1, weight_decay=0.01, **kw)
+        w.grad = torch.tensor([0.5], dtype=torch.float64)
+        opt.step()
+        return float(w.detach())
+
+    assert math.isclose(one_step(torch.optim.SGD), ch06._WD_REF["sgd_l2"], rel_tol=1e-12)
+    assert math.isclose(one_step(torch.optim.Adam), ch06._WD_REF["adam_l2"], rel_tol=1e-12)
+    assert math.isclose(one_step(torch.optim.AdamW), ch06._WD_REF["adamw"], rel_tol=1e-12)
+
+
+def test_ch06_modified_loss_and_early_stopping_factors():
+    a, eta = 2.0, 0.1
+    theta = 1.7
+    l_gd = 0.5 * a * theta**2 + eta / 4 * (a * theta) ** 2
+    assert math.isclose(l_gd / theta**2, ch06._ML_REF["coefficient"], rel_tol=1e-12)
+    lam, w = 0.01, 0.0
+    for _ in range(100):  # GD from 0 on ½λ(w − 1)²
+        w -= eta * lam * (w - 1.0)
+    assert math.isclose(w, ch06._ML_REF["early_stopping_factor"], rel_tol=1e-12)
+
+
+def test_ch06_label_smoothing_reference_against_torch():
+    import torch.nn.functional as F
+
+    logits = torch.tensor([[2.0, 1.0, 0.1, -1.0]], dtype=torch.float64)
+    ce = F.cross_entropy(logits, torch.tensor([0]), label_smoothing=0.1)
+    assert math.isclose(float(ce), ch06._LS_REF["smoothed_ce"], rel_tol=1e-12)
+    rng = np.random.default_rng(1)
+    w, X, eps = rng.normal(size=3), rng.normal(size=(200_000, 3)), 0.3 * rng.normal(size=(200_000, 3))
+    extra = np.mean(((X + eps) @ w) ** 2 - (X @ w) ** 2)
+    assert abs(extra - ch06._LS_REF["input_noise_factor"] * w @ w) < 0.01
+
+
+def test_ch06_ensemble_reference_by_monte_carlo():
+    rng = np.random.default_rng(2)
+    for c, key in ((0.5, "mse_c05"), (0.3, "mse_c03")):
+        cov = np.full((10, 10), c) + (1 - c) * np.eye(10)
+        err = rng.multivariate_normal(np.zeros(10), cov, size=200_000).mean(axis=1)
+        assert abs(np.mean(err**2) - ch06._ENS_REF[key]) < 0.01
+    draws = rng.integers(0, 1000, size=(2000, 1000))
+    unique = np.mean([len(np.unique(d)) / 1000 for d in draws])
+    assert abs(unique - ch06._ENS_REF["unique_fraction"]) < 0.002
+
+
+def test_ch06_nwgm_reference_by_enumerating_masks():
+    w = np.array([1.0, -2.0])
+    masks = np.array(list(itertools.product([0.0, 1.0], repeat=2)))
+    s = masks @ w
+    out = 1 / (1 + np.exp(-s))
+    g, g_c = np.prod(out**0.25), np.prod((1 - out) ** 0.25)
+    assert math.isclose(g / (g + g_c), ch06._DF_FACTS_REF["nwgm"], rel_tol=1e-12)
+    assert math.isclose(np.mean(out), 0.404801, abs_tol=1e-6)
+    assert math.isclose(ch06._nwgm_with_arith_complement(), 0.355995, abs_tol=1e-6)
+
+
+def test_ch06_dropout_checker_accepts_torch_and_library_dropout():
+    import torch.nn.functional as F
+
+    from dlnotes import nn
+
+    class TorchDropout(nn.Module):
+        def __init__(self, p=0.5, rng=None):
+            super().__init__()
+            self.p, self.gen = p, torch.Generator().manual_seed(int(rng))
+
+        def forward(self, x):
+            if not self.training:
+                return np.array(x, dtype=float)
+            ones = torch.ones(np.shape(x), dtype=torch.float64)
+            torch.manual_seed(int(torch.randint(0, 2**31, (1,), generator=self.gen)))
+            self.scale = F.dropout(ones, self.p, training=True).numpy()
+            return np.asarray(x) * self.scale
+
+        def backward(self, grad_output):
+            return np.asarray(grad_output) * self.scale
+
+    assert grade("06.dropout", TorchDropout).passed
+    assert grade("06.dropout", nn.Dropout).passed
+
+
+def test_ch06_batchnorm_references_against_torch():
+    for case in ch06._BN_CASES:
+        dy, x, gamma = case.args
+        xt = torch.tensor(x, requires_grad=True)
+        gt = torch.tensor(gamma, requires_grad=True)
+        bt = torch.zeros(len(gamma), dtype=torch.float64, requires_grad=True)
+        y = torch.nn.functional.batch_norm(xt, None, None, gt, bt, training=True, eps=case.kwargs["eps"])
+        y.backward(torch.tensor(dy))
+        for ours, theirs in zip(ch06._ref_bn_backward(dy, x, gamma, **case.kwargs), (xt.grad, gt.grad, bt.grad)):
+            np.testing.assert_allclose(ours, theirs.numpy(), rtol=1e-8, atol=1e-10)
+    bn = torch.nn.BatchNorm1d(1, dtype=torch.float64)
+    bn(torch.tensor([[1.0], [2.0], [3.0], [4.0]], dtype=torch.float64))
+    assert math.isclose(float(bn.running_mean), ch06._BN_RUN_REF["running_mean"], rel_tol=1e-12)
+    assert math.isclose(float(bn.running_var), ch06._BN_RUN_REF["running_var"], rel_tol=1e-12)
+    bn.eval()
+    out = float(bn(torch.tensor([[2.0]], dtype=torch.float64)).detach())
+    assert math.isclose(out, ch06._BN_RUN_REF["eval_output"], rel_tol=1e-12)
+
+
+def test_ch06_imbalance_references_against_sklearn():
+    from sklearn.metrics import balanced_accuracy_score, f1_score, precision_score, recall_score
+    from sklearn.utils.class_weight import compute_class_weight
+
+    b = np.array(ch06._IMB_REF["softmax_bias"])
+    np.testing.assert_allclose(np.exp(b) / np.exp(b).sum(), ch06._COUNTS / ch06._COUNTS.sum(), rtol=1e-12)
+    assert math.isclose(1 / (1 + math.exp(-ch06._IMB_REF["sigmoid_bias"])), 10 / 1000, rel_tol=1e-12)
+    y = np.repeat(np.arange(6), ch06._COUNTS.astype(int))
+    assert math.isclose(compute_class_weight("balanced", classes=np.arange(6), y=y)[3], ch06._IMB_REF["balanced_weight"], rel_tol=1e-12)
+    y_true = np.r_[np.ones(10), np.zeros(990)]
+    majority = np.zeros(1000)
+    flagged = np.r_[np.ones(8), np.zeros(2), np.ones(22), np.zeros(968)]
+    ref = ch06._MET_REF
+    assert math.isclose(np.mean(majority == y_true), ref["majority_accuracy"])
+    assert recall_score(y_true, majority, zero_division=0) == ref["majority_recall"]
+    assert balanced_accuracy_score(y_true, majority) == ref["majority_balanced_accuracy"]
+    assert math.isclose(precision_score(y_true, flagged), ref["precision"], rel_tol=1e-12)
+    assert math.isclose(recall_score(y_true, flagged), ref["recall"], rel_tol=1e-12)
+    assert math.isclose(f1_score(y_true, flagged), ref["f1"], rel_tol=1e-12)
+
+
+def test_ch06_smote_reference_matches_the_library_properties():
+    from dlnotes import regularization as reg
+
+    run = ch06._smote_runner(lambda X, n_new, k, rng: reg.smote(X, n_new, k=k, rng=rng))
+    summary = run(12, 2, 40, 3, 80)
+    assert summary["points_between_a_point_and_one_of_its_k_neighbours"] == 40
+    assert summary["points_copied_from_the_data"] == 0
+
+
+def test_ch06_class_stubs_as_written_in_the_book_are_not_implemented():
+    from dlnotes import nn
+
+    class MyDropout(nn.Module):
+        def __init__(self, p=0.5, rng=None):
+            super().__init__()
+            self.p = p
+            self.rng = np.random.default_rng(rng)
+            self.mask = None
+
+        def forward(self, x):
+            ...  # your code here
+
+        def backward(self, grad_output):
+            ...  # your code here
+
+    class MyEarlyStopping:
+        def __init__(self, patience, min_delta=0.0):
+            ...  # your code here
+
+        def step(self, value, params=None):
+            ...  # your code here
+
+    for ex_id, answer in (("06.dropout", MyDropout), ("06.early_stopping", MyEarlyStopping)):
+        result = grade(ex_id, answer)
+        assert result.not_implemented, result.message

@@ -250,6 +250,12 @@ def _lasso_case(n: int, d: int, alpha: float, seed: int, label: str) -> Case:
     return Case((X, y, alpha), {"n_iter": 4000}, label=label)
 
 
+_LASSO_CASES = [
+    _lasso_case(50, 5, 0.1, 30, "50×5, α = 0.1"),
+    _lasso_case(80, 8, 0.4, 31, "80×8, α = 0.4 (several exact zeros)"),
+    _lasso_case(40, 3, 10.0, 32, "α large enough that w = 0"),
+]
+
 register(
     Exercise(
         id="06.lasso_ista",
@@ -260,11 +266,7 @@ register(
         rtol=1e-6,
         atol=1e-7,
         timeout=20.0,
-        cases=[
-            _lasso_case(50, 5, 0.1, 30, "50×5, α = 0.1"),
-            _lasso_case(80, 8, 0.4, 31, "80×8, α = 0.4 (several exact zeros)"),
-            _lasso_case(40, 3, 10.0, 32, "α large enough that w = 0"),
-        ],
+        cases=_LASSO_CASES,
         mutants=[
             (_lasso_hard, "that is HARD thresholding (keep z if |z| > t, else 0); the proximal step of t‖w‖₁ is SOFT thresholding sign(z)·max(|z| − t, 0), which also shrinks the survivors by t"),
             (_lasso_sum_loss, "scikit-learn's lasso minimises (1/(2n))‖y − Xw‖² + α‖w‖₁: divide the squared error (and its gradient, and L) by n, otherwise α means n times less"),
@@ -762,6 +764,14 @@ def _bn_case(m: int, d: int, seed: int, eps: float = 1e-5, label: str = "") -> C
     return Case((dy, x, gamma), {"eps": eps}, label=label or f"a {m}×{d} batch")
 
 
+_BN_CASES = [
+    _bn_case(8, 3, 70),
+    Case((np.array([[1.0], [0.0], [0.0], [0.0]]), np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([1.0])), {"eps": 1e-12},
+         label="the worked example x = [1, 2, 3, 4], dy = [1, 0, 0, 0]"),
+    _bn_case(5, 4, 71, eps=0.5, label="a 5×4 batch with a large eps = 0.5"),
+    _bn_case(2, 6, 72, label="a batch of only 2 examples"),
+]
+
 register(
     Exercise(
         id="06.batchnorm_backward",
@@ -772,13 +782,7 @@ register(
         output_names=("dx", "dgamma", "dbeta"),
         rtol=1e-7,
         atol=1e-9,
-        cases=[
-            _bn_case(8, 3, 70),
-            Case((np.array([[1.0], [0.0], [0.0], [0.0]]), np.array([[1.0], [2.0], [3.0], [4.0]]), np.array([1.0])), {"eps": 1e-12},
-                 label="the worked example x = [1, 2, 3, 4], dy = [1, 0, 0, 0]"),
-            _bn_case(5, 4, 71, eps=0.5, label="a 5×4 batch with a large eps = 0.5"),
-            _bn_case(2, 6, 72, label="a batch of only 2 examples"),
-        ],
+        cases=_BN_CASES,
         mutants=[
             (_bn_unbiased, "training-mode batch norm normalises with the BIASED variance (divide by m, as torch does); the unbiased one is only used for running_var"),
             (_bn_no_mean_path, "you dropped the path through the mean: every x_i also changes μ, which contributes −Σ_j dy_j/m (times γ/√(σ² + ε))"),
