@@ -400,3 +400,61 @@ def test_new_layers_are_exported_and_documented():
         obj = getattr(nn, name)
         assert obj.__doc__ and "torch.nn." in obj.__doc__
     assert "p=0.5" in repr(nn.Dropout()) and "momentum=0.1" in repr(nn.BatchNorm1d(2))
+
+
+# ---------------------------------------------------------------------- to_torch / from_torch
+
+
+def _regularized_mlp():
+    model = nn.Sequential(
+        nn.Linear(5, 8, rng=0), nn.BatchNorm1d(8, momentum=0.3), nn.ReLU(), nn.Dropout(0.25, rng=1),
+        nn.Linear(8, 6, rng=2), nn.LayerNorm(6, eps=1e-3), nn.Tanh(), nn.Linear(6, 3, rng=3),
+    )
+    rng = np.random.default_rng(4)
+    model[1].weight.data[...] = rng.uniform(0.5, 2, size=8)
+    model[1].bias.data[...] = rng.normal(size=8)
+    model[5].weight.data[...] = rng.uniform(0.5, 2, size=6)
+    model[5].bias.data[...] = rng.normal(size=6)
+    for _ in range(3):  # non-trivial running statistics
+        model(rng.normal(loc=1.0, size=(16, 5)))
+    return model
+
+
+def test_to_torch_copies_batchnorm_layernorm_and_dropout():
+    model = _regularized_mlp()
+    t = nn.to_torch(model)
+    assert isinstance(t[1], torch.nn.BatchNorm1d) and isinstance(t[3], torch.nn.Dropout) and isinstance(t[5], torch.nn.LayerNorm)
+    assert t[3].p == 0.25 and t[1].momentum == 0.3 and t[5].eps == 1e-3
+    np.testing.assert_allclose(t[1].running_var.numpy(), model[1].running_var, rtol=1e-15)
+    assert int(t[1].num_batches_tracked) == 3
+    x = np.random.default_rng(5).normal(size=(7, 5))
+    model.eval()
+    t.eval()
+    with torch.no_grad():
+        np.testing.assert_allclose(t(torch.from_numpy(x)).numpy(), model(x), rtol=1e-12, atol=1e-12)
+
+
+def test_to_torch_batchnorm_keeps_training_mode_and_agrees_on_a_training_step():
+    bn = nn.BatchNorm1d(4)
+    t = nn.to_torch(bn)
+    assert t.training
+    x = np.random.default_rng(6).normal(size=(10, 4))
+    with torch.no_grad():
+        np.testing.assert_allclose(t(torch.from_numpy(x)).numpy(), bn(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(t.running_var.numpy(), bn.running_var, rtol=1e-12)
+
+
+def test_from_torch_round_trip_of_normalization_layers():
+    model = _regularized_mlp().eval()
+    back = nn.from_torch(nn.to_torch(model))
+    assert not back.training and not back[3].training
+    assert isinstance(back[1], nn.BatchNorm1d) and isinstance(back[3], nn.Dropout) and isinstance(back[5], nn.LayerNorm)
+    x = np.random.default_rng(7).normal(size=(7, 5))
+    np.testing.assert_allclose(back(x), model(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(back[1].num_batches_tracked, 3)
+
+
+def test_from_torch_layernorm_without_bias():
+    t = torch.nn.LayerNorm((2, 3), bias=False, dtype=torch.float64)
+    ours = nn.from_torch(t)
+    assert ours.bias is None and ours.normalized_shape == (2, 3)

@@ -611,7 +611,10 @@ def to_torch(module: Module) -> Any:
     """An equivalent float64 ``torch.nn`` module with copies of the parameters.
 
     ``Sequential`` (and ``MLP``) become ``torch.nn.Sequential`` with the same child names;
-    ``Linear``, ``PReLU`` and every activation layer map to their ``torch.nn`` namesakes.
+    ``Linear``, ``PReLU``, every activation layer, ``Dropout``, ``BatchNorm1d`` (with its running
+    statistics) and ``LayerNorm`` map to their ``torch.nn`` namesakes. The training/eval mode is
+    copied too. (Dropout masks come from different random streams, so only eval-mode outputs, or
+    statistics, can agree.)
 
     Raises
     ------
@@ -621,10 +624,15 @@ def to_torch(module: Module) -> Any:
     import torch
 
     if isinstance(module, Sequential):
-        return torch.nn.Sequential(
+        seq = torch.nn.Sequential(
             OrderedDict((name, to_torch(child)) for name, child in module.named_children())
         )
+        seq.training = module.training  # the children carry their own modes
+        return seq
     nn = torch.nn
+    normalization = _normalization_to_torch(module)
+    if normalization is not None:
+        return normalization.train(module.training)
     if isinstance(module, Linear):
         t = nn.Linear(
             module.in_features, module.out_features, bias=module.bias is not None, dtype=torch.float64
@@ -661,12 +669,86 @@ def to_torch(module: Module) -> Any:
     return make(module)
 
 
+def _copy_into(param: Any, array: np.ndarray) -> None:
+    import torch
+
+    with torch.no_grad():
+        param.copy_(torch.from_numpy(np.array(array, dtype=np.float64)))
+
+
+def _normalization_to_torch(module: Module) -> Any:
+    """torch counterparts of the chapter-06 layers (None for any other module)."""
+    import torch
+
+    from dlnotes.nn.normalization import BatchNorm1d, Dropout, LayerNorm
+
+    nn = torch.nn
+    if isinstance(module, Dropout):
+        return nn.Dropout(module.p)
+    if isinstance(module, BatchNorm1d):
+        t = nn.BatchNorm1d(module.num_features, eps=module.eps, momentum=module.momentum, affine=module.affine,
+                           track_running_stats=module.track_running_stats, dtype=torch.float64)
+        if module.affine:
+            _copy_into(t.weight, module.weight.data)
+            _copy_into(t.bias, module.bias.data)
+        if module.track_running_stats:
+            _copy_into(t.running_mean, module.running_mean)
+            _copy_into(t.running_var, module.running_var)
+            t.num_batches_tracked.fill_(int(module.num_batches_tracked))
+        return t
+    if isinstance(module, LayerNorm):
+        has_bias = module.elementwise_affine and module.bias is not None
+        t = nn.LayerNorm(module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
+                         bias=has_bias, dtype=torch.float64)
+        if module.elementwise_affine:
+            _copy_into(t.weight, module.weight.data)
+            if has_bias:
+                _copy_into(t.bias, module.bias.data)
+        return t
+    return None
+
+
+def _normalization_from_torch(m: Any) -> Module | None:
+    import torch
+
+    from dlnotes.nn.normalization import BatchNorm1d, Dropout, LayerNorm
+
+    nn = torch.nn
+
+    def arr(t: Any) -> np.ndarray:
+        return t.detach().to(torch.float64).cpu().numpy().copy()
+
+    if type(m) is nn.Dropout:
+        return Dropout(m.p)
+    if type(m) is nn.BatchNorm1d:
+        out = BatchNorm1d(m.num_features, eps=m.eps, momentum=m.momentum, affine=m.affine,
+                          track_running_stats=m.track_running_stats)
+        if m.affine:
+            out.weight.data[...] = arr(m.weight)
+            out.bias.data[...] = arr(m.bias)
+        if m.track_running_stats:
+            out.running_mean[...] = arr(m.running_mean)
+            out.running_var[...] = arr(m.running_var)
+            out.num_batches_tracked[...] = int(m.num_batches_tracked)
+        return out
+    if type(m) is nn.LayerNorm:
+        has_bias = m.elementwise_affine and m.bias is not None
+        out = LayerNorm(tuple(m.normalized_shape), eps=m.eps, elementwise_affine=m.elementwise_affine, bias=has_bias)
+        if m.elementwise_affine:
+            out.weight.data[...] = arr(m.weight)
+            if has_bias:
+                out.bias.data[...] = arr(m.bias)
+        return out
+    return None
+
+
 def from_torch(torch_module: Any) -> Module:
     """The :mod:`dlnotes.nn` equivalent of a ``torch.nn`` module, with float64 copies of its parameters.
 
     Supports ``torch.nn.Sequential`` (child names kept), ``Linear``, ``PReLU``, ``ReLU``,
     ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``ELU``, ``SELU``, ``GELU``, ``SiLU``, ``Softplus``,
-    ``Identity`` and ``Flatten``.
+    ``Identity``, ``Flatten``, ``Dropout``, ``BatchNorm1d`` (with running statistics) and
+    ``LayerNorm``. The training/eval mode is copied.
 
     Raises
     ------
@@ -684,7 +766,12 @@ def from_torch(torch_module: Any) -> Module:
         return t.detach().to(torch.float64).cpu().numpy().copy()
 
     if isinstance(m, nn.Sequential):
-        return Sequential(OrderedDict((name, from_torch(child)) for name, child in m.named_children()))
+        seq = Sequential(OrderedDict((name, from_torch(child)) for name, child in m.named_children()))
+        object.__setattr__(seq, "training", bool(m.training))  # the children carry their own modes
+        return seq
+    normalization = _normalization_from_torch(m)
+    if normalization is not None:
+        return normalization.train(m.training)
     if isinstance(m, nn.Linear):
         out = Linear(m.in_features, m.out_features, bias=m.bias is not None, rng=0)
         out.weight.data[...] = arr(m.weight)
