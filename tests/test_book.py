@@ -76,3 +76,27 @@ def test_notebook_follows_house_structure(path):
     assert re.search(r"^#+ Summary", text, re.M), "each section ends with a summary"
     assert re.search(r"\{cite(:[a-z]+)?\}", text), "each section cites its sources"
     assert "http://" not in text.replace("http://localhost", ""), "no network access from notebooks"
+
+
+def _checked_ids() -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] != "code":
+                continue
+            for ex_id in re.findall(r"""check\(\s*["'](\d\d\.\w+)["']""", "".join(cell["source"])):
+                found.setdefault(ex_id, []).append(path.name)
+    return found
+
+
+def test_every_registered_exercise_is_checked_in_exactly_one_notebook():
+    """No orphan checkers (an exercise the reader never meets) and no typo'd ids in the book."""
+    from dlnotes.exercises import registry
+
+    found = _checked_ids()
+    chapters = {p.parent.name[:2] for p in NOTEBOOKS}
+    registered = {ex_id for ex_id in registry() if ex_id[:2] in chapters}
+    assert sorted(set(found) - set(registry())) == [], "check() calls with unknown exercise ids"
+    assert sorted(registered - set(found)) == [], "registered exercises that no notebook checks"
+    assert {k: v for k, v in found.items() if len(v) > 1} == {}, "exercises checked in several notebooks"
