@@ -793,7 +793,11 @@ def class_weights(
     * ``"effective"`` (Cui et al. 2019): :math:`1/E_{n_c}` with the effective number of samples
       :math:`E_n = (1 - \beta^n)/(1 - \beta)`, i.e. :math:`(1 - \beta)/(1 - \beta^{n_c})`. With
       :math:`\beta = 0` all weights are equal; as :math:`\beta \to 1` they approach
-      :math:`1/n_c`.
+      :math:`1/n_c`;
+    * ``"balanced"`` (scikit-learn's ``compute_class_weight("balanced")``): :math:`N/(K n_c)`
+      with :math:`N = \sum_c n_c`. It is never renormalised (``normalize`` is ignored), so it
+      equals scikit-learn's weights exactly: for counts [332, 27, 21, 20, 5, 5] the class with
+      20 samples gets 410/120 = 3.41667.
 
     **Normalisation** (``normalize=True``, the default, as Cui et al.): the weights are rescaled
     to sum to the number of classes :math:`K`, :math:`\sum_c w_c = K` (so uniform weights are
@@ -808,7 +812,7 @@ def class_weights(
     counts:
         ``(K,)`` positive class counts (or frequencies).
     scheme:
-        ``"inverse"`` (default), ``"inverse_sqrt"`` or ``"effective"``.
+        ``"inverse"`` (default), ``"inverse_sqrt"``, ``"effective"`` or ``"balanced"``.
     beta:
         :math:`\beta \in [0, 1)` for ``"effective"`` (default 0.999; ignored otherwise).
     normalize:
@@ -826,11 +830,13 @@ def class_weights(
     """
     func = "class_weights"
     n = _counts(counts, func)
-    scheme = check_choice(scheme, "scheme", func, ("inverse", "inverse_sqrt", "effective"))
+    scheme = check_choice(scheme, "scheme", func, ("inverse", "inverse_sqrt", "effective", "balanced"))
     beta = as_real(beta, "beta", func)
     if not 0.0 <= beta < 1.0:
         raise ValueError(f"{func}: beta must be in [0, 1), got {beta}")
     normalize = _check_bool(normalize, "normalize", func)
+    if scheme == "balanced":
+        return n.sum() / (n.size * n)
     if scheme == "inverse":
         w = 1.0 / n
     elif scheme == "inverse_sqrt":

@@ -368,3 +368,45 @@ def test_gaussian_nll_near_zero_variance_is_finite_and_matches_torch(data):
     assert value == pytest.approx(float(want), rel=1e-12, abs=ATOL)
     np.testing.assert_allclose(gx, want_gx, rtol=1e-12, atol=ATOL)
     np.testing.assert_allclose(gv, want_gv, rtol=1e-12, atol=ATOL)
+
+
+# ------------------------------------------------ class weights and label smoothing (chapter 06)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("use_weight", [False, True])
+@pytest.mark.parametrize("eps", [0.0, 0.1, 0.7, 1.0])
+def test_cross_entropy_weight_and_label_smoothing_match_torch(reduction, use_weight, eps):
+    rng = np.random.default_rng(int(100 * eps) + 7 * use_weight)
+    z = rng.normal(scale=3, size=(9, 5))
+    y = rng.integers(0, 5, size=9)
+    w = rng.uniform(0.1, 4.0, size=5) if use_weight else None
+    zt = torch.tensor(z, requires_grad=True)
+    wt = None if w is None else torch.tensor(w)
+    want = torch.nn.functional.cross_entropy(zt, torch.tensor(y), weight=wt, reduction=reduction, label_smoothing=eps)
+    loss = nn.CrossEntropyLoss(weight=w, reduction=reduction, label_smoothing=eps)
+    got = loss(z, y)
+    np.testing.assert_allclose(got, want.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(nn.cross_entropy(z, y, weight=w, reduction=reduction, label_smoothing=eps), got, rtol=1e-15)
+    upstream = rng.normal(size=9) if reduction == "none" else 1.7
+    want.backward(torch.tensor(upstream) if reduction == "none" else torch.tensor(upstream, dtype=torch.float64))
+    np.testing.assert_allclose(loss.backward(upstream), zt.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_weighted_cross_entropy_worked_values():
+    z = np.array([[2.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    assert nn.cross_entropy(z, np.array([0, 1, 1]), weight=[1.0, 3.0]) == pytest.approx(0.449451, abs=1e-6)
+    assert nn.cross_entropy(z, np.array([0, 1, 1]), weight=[1.0, 3.0], reduction="sum") / 3 == pytest.approx(1.048718, abs=1e-6)
+    smoothed = nn.cross_entropy(np.array([[2.0, 1.0, 0.1, -1.0]]), np.array([0]), label_smoothing=0.1)
+    assert smoothed == pytest.approx(0.596813, abs=1e-6)
+
+
+def test_cross_entropy_weight_and_smoothing_errors_name_the_argument():
+    with pytest.raises(ValueError, match="weight must be a 1-D array.*shape \\(C,\\) = \\(3,\\).*\\(2,\\)"):
+        nn.cross_entropy(np.zeros((2, 3)), np.array([0, 1]), weight=[1.0, 2.0])
+    with pytest.raises(ValueError, match="weight must be finite and non-negative"):
+        nn.CrossEntropyLoss(weight=[1.0, -1.0])
+    with pytest.raises(ValueError, match="label_smoothing must be in \\[0, 1\\], got 1.5"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+    with pytest.raises(TypeError, match="label_smoothing"):
+        nn.cross_entropy(np.zeros((2, 3)), np.array([0, 1]), label_smoothing="0.1")

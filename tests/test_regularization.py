@@ -450,6 +450,8 @@ def test_class_weights_inverse_is_proportional_to_sklearn_balanced():
     N, K = sum(COUNTS), len(COUNTS)
     np.testing.assert_allclose(N / K * class_weights(COUNTS, "inverse", normalize=False), balanced, rtol=1e-12)
     np.testing.assert_allclose(balanced[3], 410 / (6 * 20), rtol=1e-12)  # 3.41667
+    for normalize in (True, False):  # "balanced" is sklearn's, never renormalised
+        np.testing.assert_allclose(class_weights(COUNTS, "balanced", normalize=normalize), balanced, rtol=1e-12)
 
 
 def test_class_weights_effective_number_and_inverse_sqrt():

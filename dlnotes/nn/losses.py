@@ -122,22 +122,51 @@ def _class_targets(target: Any, n: int, n_classes: int, func: str) -> np.ndarray
     return y.astype(np.intp)
 
 
-def _cross_entropy(input: Any, target: Any, reduction: str, func: str) -> tuple[Any, np.ndarray, float]:
+def _ce_options(weight: Any, label_smoothing: Any, n_classes: int | None, func: str) -> tuple[np.ndarray | None, float]:
+    eps = as_real(label_smoothing, "label_smoothing", func)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"{func}: label_smoothing must be in [0, 1], got {eps}")
+    if weight is None:
+        return None, eps
+    w = as_float_array(weight, "weight", func)
+    if w.ndim != 1 or (n_classes is not None and w.shape[0] != n_classes):
+        want = "(C,)" if n_classes is None else f"(C,) = ({n_classes},)"
+        raise ValueError(f"{func}: weight must be a 1-D array of per-class weights of shape {want}, got shape {w.shape}")
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise ValueError(f"{func}: weight must be finite and non-negative, got {w[:6].tolist()}")
+    return w, eps
+
+
+def _cross_entropy(
+    input: Any, target: Any, reduction: str, func: str, weight: Any = None, label_smoothing: Any = 0.0
+) -> tuple[Any, np.ndarray, float]:
     z = as_float_array(input, "input", func)
     if z.ndim != 2 or z.shape[1] < 1:
         raise ValueError(f"{func}: input must be logits of shape (N, C) with C >= 1, got shape {z.shape}")
     n, c = z.shape
     y = _class_targets(target, n, c, func)
+    w, eps = _ce_options(weight, label_smoothing, c, func)
+    wv = np.ones(c) if w is None else w
     rows = np.arange(n)
     if n == 0:
         per = np.zeros(0)
         p = np.zeros_like(z)
+        lse = np.zeros(0)
     else:
-        per = F.logsumexp(z, axis=1) - z[rows, y]  # -log softmax(z)_y, stably
+        lse = F.logsumexp(z, axis=1)
+        per = lse - z[rows, y]  # -log softmax(z)_y, stably
         p = F.softmax(z, axis=1)
-    p[rows, y] -= 1.0  # d(per-example)/dz = softmax(z) - onehot(y)
-    value, scale = _reduce(per, reduction, n)
-    return value, p, scale
+    grad = p.copy()
+    grad[rows, y] -= 1.0  # d(-log p_y)/dz = softmax(z) - onehot(y)
+    wy = wv[y]
+    per = (1.0 - eps) * wy * per
+    grad *= (1.0 - eps) * wy[:, None]
+    if eps > 0.0 and n > 0:
+        # the smoothing term (eps/C) sum_c w_c (-log p_c) and its gradient (eps/C)(W p - w)
+        per = per + eps / c * (wv.sum() * lse - z @ wv)
+        grad += eps / c * (wv.sum() * p - wv[None, :])
+    value, scale = _reduce(per, reduction, float(wy.sum()) if w is not None else n)
+    return value, grad, scale
 
 
 def _bce_with_logits(input: Any, target: Any, reduction: str, func: str) -> tuple[Any, np.ndarray, float]:
@@ -270,17 +299,46 @@ class CrossEntropyLoss(_Loss):
     logits [1, 2, 3] with label 2 give 0.4076060; zero logits with :math:`C = 10` give
     :math:`\log 10`.
 
+    With class weights :math:`w` and label smoothing :math:`\varepsilon` (chapter 06), exactly
+    as PyTorch defines them,
+
+    .. math::
+
+        \ell_n = (1-\varepsilon)\, w_{y_n} \bigl(-\log p_{n,y_n}\bigr)
+                + \frac{\varepsilon}{C} \sum_c w_c \bigl(-\log p_{n,c}\bigr),
+
+    and the ``"mean"`` reduction divides by :math:`\sum_n w_{y_n}` (not by :math:`N`). Worked
+    values: logits [[2, 0], [0, 1], [1, 1]], labels [0, 1, 1], ``weight=[1, 3]`` give 0.449451
+    (dividing by N would give 1.048718); logits [2, 1, 0.1, -1] with label 0 and
+    ``label_smoothing=0.1`` give 0.596813.
+
     Parameters
     ----------
+    weight:
+        Optional per-class weights, shape (C,), non-negative.
     reduction:
         ``"mean"`` (default), ``"sum"`` or ``"none"``.
+    label_smoothing:
+        :math:`\varepsilon \in [0, 1]`: the target becomes :math:`(1-\varepsilon)\,\text{onehot} + \varepsilon/C`.
     """
+
+    def __init__(self, weight: Any = None, reduction: str = "mean", label_smoothing: float = 0.0) -> None:
+        super().__init__(reduction)
+        w, eps = _ce_options(weight, label_smoothing, None, "CrossEntropyLoss")
+        self.weight = w
+        self.label_smoothing = eps
 
     def forward(self, input: Any, target: Any) -> Any:
         """Return the loss for logits ``input`` of shape (N, C) and integer ``target`` of shape (N,)."""
-        value, grad, scale = _cross_entropy(input, target, self.reduction, "CrossEntropyLoss.forward")
+        value, grad, scale = _cross_entropy(
+            input, target, self.reduction, "CrossEntropyLoss.forward", self.weight, self.label_smoothing
+        )
         self._cache = (grad, scale)
         return value
+
+    def extra_repr(self) -> str:
+        extra = f", label_smoothing={self.label_smoothing}" if self.label_smoothing else ""
+        return super().extra_repr() + (", weight=..." if self.weight is not None else "") + extra
 
     def backward(self, grad_output: Any = None) -> np.ndarray:
         """Gradient with respect to the logits.
@@ -410,13 +468,15 @@ def mse_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
     return _mse(input, target, _check_reduction(reduction, func, ("batchmean",)), func)[0]
 
 
-def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
+def cross_entropy(
+    input: Any, target: Any, weight: Any = None, reduction: str = "mean", label_smoothing: float = 0.0
+) -> Any:
     """Value of :class:`CrossEntropyLoss` for logits (N, C) and class indices (N,).
 
-    Same as ``torch.nn.functional.cross_entropy``.
+    Same as ``torch.nn.functional.cross_entropy`` (``weight``, ``reduction``, ``label_smoothing``).
     """
     func = "cross_entropy"
-    return _cross_entropy(input, target, _check_reduction(reduction, func), func)[0]
+    return _cross_entropy(input, target, _check_reduction(reduction, func), func, weight, label_smoothing)[0]
 
 
 def binary_cross_entropy_with_logits(input: Any, target: Any, reduction: str = "mean") -> Any:
