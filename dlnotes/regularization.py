@@ -530,7 +530,8 @@ class EarlyStopping:
     :math:`\alpha \approx 1/(\eta t)` (Goodfellow et al. 2016, §7.8).
 
     PyTorch has no built-in equivalent; Keras' ``EarlyStopping(patience, min_delta, mode,
-    restore_best_weights=True)`` and Lightning's callback use the same rule.
+    restore_best_weights=True)`` uses the same rule. Once the stop has been signalled the object
+    is frozen: later calls are recorded in ``history`` but change nothing and return True.
 
     Parameters
     ----------
@@ -629,6 +630,8 @@ class EarlyStopping:
         value = float(value)
         k = len(self.history)
         self.history.append(value)
+        if self.stopped:  # frozen after the stop signal: the checkpoint stays the one that triggered it
+            return True
         if self._improves(value):
             self.best_value, self.best_step, self.counter = value, k, 0
             if params is None:

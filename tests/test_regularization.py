@@ -536,3 +536,17 @@ def test_public_api_is_documented():
 
     for name in R.__all__:
         assert getattr(R, name).__doc__, name
+
+
+def test_early_stopping_is_frozen_after_the_stop_signal():
+    es = EarlyStopping(patience=2)
+    params = [np.zeros(1)]
+    for t, v in enumerate([1.0, 2.0, 3.0]):
+        params[0][:] = t
+        stop = es.step(v, params)
+    assert stop and es.best_step == 0
+    params[0][:] = 99
+    assert es.step(0.1, params) is True  # a late improvement does not move the checkpoint
+    assert es.best_step == 0 and es.best_value == 1.0 and es.history[-1] == 0.1
+    es.restore(params)
+    np.testing.assert_array_equal(params[0], [0.0])
