@@ -303,3 +303,128 @@ def test_ch06_class_stubs_as_written_in_the_book_are_not_implemented():
     for ex_id, answer in (("06.dropout", MyDropout), ("06.early_stopping", MyEarlyStopping)):
         result = grade(ex_id, answer)
         assert result.not_implemented, result.message
+
+
+# ---------------------------------------------------------------------------------- chapter 7
+
+from dlnotes.exercises import ch07  # noqa: E402
+
+TF = torch.nn.functional
+
+
+def test_ch07_conv_matrix_reference_against_torch():
+    for case in [ch07._cm_case(2, 4, 1), ch07._cm_case(3, 6, 3)]:
+        kernel, n = case.args
+        x = np.random.default_rng(0).normal(size=(n, n))
+        want = TF.conv2d(torch.tensor(x)[None, None], torch.tensor(kernel)[None, None])[0, 0].numpy().ravel()
+        np.testing.assert_allclose(ch07._ref_conv_matrix(kernel, n) @ x.ravel(), want, atol=1e-12)
+    assert ch07._ref_conv_matrix(np.ones((2, 2)), 4).shape == (9, 16)
+
+
+def test_ch07_output_sizes_against_torch_conv_shapes():
+    from dlnotes.exercises import registry
+
+    for case in registry()["07.conv_output_size"].cases:
+        n, k, s, p, *d = case.args
+        d = d[0] if d else 1
+        out = TF.conv2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, padding=p, dilation=d)
+        assert out.shape[-1] == ch07._ref_out_size(*case.args)
+
+
+def test_ch07_parameter_and_mac_counts_against_torch_modules():
+    nn = torch.nn
+
+    def count(m):
+        return sum(p.numel() for p in m.parameters())
+
+    assert count(nn.Conv2d(3, 96, 11)) == ch07._PC_REF["alexnet_conv1"]
+    assert count(nn.Conv2d(64, 64, 5)) == ch07._PC_REF["one_5x5"]
+    assert count(nn.Sequential(nn.Conv2d(64, 64, 3), nn.Conv2d(64, 64, 3))) == ch07._PC_REF["two_3x3"]
+    assert count(nn.Sequential(nn.Conv2d(64, 64, 3, groups=64), nn.Conv2d(64, 128, 1))) == ch07._PC_REF["separable"]
+    lenet = nn.Sequential(nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5), nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10))
+    assert count(lenet) == ch07._AC_REF["lenet5_params"]
+    assert count(nn.Conv2d(192, 16, 1)) == ch07._AC_REF["reduction_params"]
+
+    def macs(conv, hw):  # one multiply-add per weight use
+        return hw * hw * conv.weight.numel()
+
+    assert macs(nn.Conv2d(192, 32, 5, padding=2), 28) == ch07._AC_REF["inception_direct_macs"]
+    assert macs(nn.Conv2d(192, 16, 1), 28) + macs(nn.Conv2d(16, 32, 5, padding=2), 28) == ch07._AC_REF["inception_bottleneck_macs"]
+
+
+def _gradient_support(layers, size=41):
+    x = torch.zeros(1, 1, size, size, requires_grad=True)
+    y = x
+    for layer in layers:
+        y = layer(y)
+    c = y.shape[-1] // 2
+    y[0, 0, c, c].backward()
+    rows = torch.nonzero(x.grad[0, 0].abs().sum(1)).ravel()
+    return int(rows.max() - rows.min() + 1)
+
+
+def test_ch07_receptive_fields_by_gradient_support():
+    def conv(s=1, d=1):
+        c = torch.nn.Conv2d(1, 1, 3, stride=s, dilation=d, bias=False)
+        torch.nn.init.constant_(c.weight, 1.0)
+        return c
+
+    assert _gradient_support([conv(), conv(), conv()]) == ch07._RF_REF["three_3x3"]
+    assert _gradient_support([conv(s=2), conv()]) == ch07._RF_REF["s2_then_s1"]
+    assert _gradient_support([conv(d=1), conv(d=2), conv(d=4)]) == ch07._RF_REF["dilated_124"]
+    # with average pooling every covered pixel gets gradient, so the support is the full field
+    assert _gradient_support([conv(), torch.nn.AvgPool2d(2, 2), conv()], size=40) == ch07._RF_REF["conv_pool_conv"]
+
+
+def test_ch07_conv_im2col_and_maxpool_references_against_torch():
+    for case in ch07._CN_CASES:
+        x, w, b = case.args
+        want = TF.conv2d(torch.tensor(x), torch.tensor(w), None if b is None else torch.tensor(b), **case.kwargs)
+        np.testing.assert_allclose(ch07._ref_conv2d_naive(x, w, b, **case.kwargs), want.numpy(), atol=1e-10)
+    for case in ch07._I2C_CASES:
+        x, k = case.args
+        want = TF.unfold(torch.tensor(x), k, stride=case.kwargs["stride"], padding=case.kwargs["padding"])
+        np.testing.assert_allclose(ch07._ref_im2col(x, k, **case.kwargs), want.numpy(), atol=1e-12)
+    for case in ch07._MP_CASES:
+        g, x, k, s = case.args
+        xt = torch.tensor(x, requires_grad=True)
+        TF.max_pool2d(xt, k, s).backward(torch.tensor(g))
+        np.testing.assert_allclose(ch07._ref_maxpool_backward(g, x, k, s), xt.grad.numpy(), atol=1e-12)
+
+
+def test_ch07_transposed_sizes_and_interpolation_against_torch():
+    sizes = [TF.conv_transpose2d(torch.zeros(1, 1, n, n), torch.zeros(1, 1, k, k), stride=s, **kw).shape[-1]
+             for n, k, s, kw in ((2, 3, 2, {}), (3, 4, 2, {}), (5, 3, 2, {"padding": 1, "output_padding": 1}))]
+    assert sizes == ch07._TS_REF["torch_sizes"]
+    counts = TF.conv_transpose1d(torch.ones(1, 1, 4), torch.ones(1, 1, 3), stride=2)[0, 0].tolist()
+    assert counts == ch07._TS_REF["overlap_counts"]
+    even = []
+    for k, s in ((3, 2), (4, 2), (5, 2), (6, 3)):
+        c = TF.conv_transpose1d(torch.ones(1, 1, 10), torch.ones(1, 1, k), stride=s)[0, 0]
+        interior = c[k:-k]
+        if bool(torch.all(interior == interior[0])):
+            even.append([k, s])
+    assert even == ch07._TS_REF["even_overlap"]
+    img = torch.tensor([[[[0.0, 1.0], [2.0, 3.0]]]])
+    up_true = TF.interpolate(img, size=(3, 3), mode="bilinear", align_corners=True)[0, 0]
+    up_false = TF.interpolate(img, size=(4, 4), mode="bilinear", align_corners=False)[0, 0]
+    np.testing.assert_allclose(up_true.numpy(), ch07._INT_REF["align_true"], atol=1e-7)
+    np.testing.assert_allclose(up_false[0].numpy(), ch07._INT_REF["align_false_row0"], atol=1e-7)
+
+
+def test_ch07_gram_attribution_and_fgsm_references():
+    F_ = torch.tensor(ch07._F)
+    np.testing.assert_allclose(torch.einsum("ik,jk->ij", F_, F_).numpy(), ch07._GS_REF["gram"])
+    x = torch.tensor(ch07._X, requires_grad=True)
+    (torch.tensor(ch07._W) * x).sum().backward()
+    np.testing.assert_allclose(x.grad.abs().numpy(), ch07._LA_REF["saliency"])
+    w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    x0 = torch.tensor([0.3, 0.2, 0.1], dtype=torch.float64, requires_grad=True)
+    loss = TF.binary_cross_entropy_with_logits(w @ x0, torch.tensor(1.0, dtype=torch.float64))
+    (g,) = torch.autograd.grad(loss, x0)
+    delta = 0.1 * g.sign()
+    assert math.isclose(float(w @ delta), ch07._FL_REF["logit_change"], rel_tol=1e-12)
+    assert math.isclose(float(delta.norm()), ch07._FL_REF["l2_norm"], rel_tol=1e-12)
+    out = ch07._fgsm_runner(ch07._ref_fgsm)("cnn", 1, 0.05, 6)
+    assert out["parameters_unchanged"] and out["no_parameter_gradients_left"]
+    assert out["x_adv"].min() >= 0 and out["x_adv"].max() <= 1

@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 # Chapter modules that define exercises; each calls `register` at import time.
-_CHAPTER_MODULES = ("ch03", "ch04", "ch05", "ch06")
+_CHAPTER_MODULES = ("ch03", "ch04", "ch05", "ch06", "ch07")
 _REGISTRY: dict[str, Exercise] = {}
 _LOADED = False
 
