@@ -77,6 +77,20 @@ def time_library() -> list[dict]:
         r = rows[-1]
         print(f"  {label:<38s} dlnotes {r['dlnotes_ms']:8.2f} ms   {'torch.optim.Adam':<24s} {r['reference_ms']:8.2f} ms   ratio {r['ratio']:6.2f}")
 
+    # issue 6: conv2d on x (64, 16, 32, 32), weight (32, 16, 3, 3), padding 1; targets: forward <= 3, +backward <= 4
+    from dlnotes.conv import benchmark_conv2d
+
+    for threads in (None, 1):
+        res = benchmark_conv2d(repeat=5, torch_threads=threads, blas_threads=threads)
+        for what, key in (("forward", "forward"), ("fwd+bwd", "forward_backward")):
+            label = f"conv2d {what}, 64x16x32x32 (threads: {threads or 'default'})"
+            rows.append({"what": label, "dlnotes_ms": round(1e3 * res[f"dlnotes_{key}"], 3), "reference": "torch conv2d (float64)",
+                         "reference_ms": round(1e3 * res[f"torch_{key}"], 3), "ratio": round(res[f"{key}_ratio"], 2),
+                         "dlnotes_cpu_ms": round(1e3 * res[f"dlnotes_{key}_cpu"], 3),
+                         "reference_cpu_ms": round(1e3 * res[f"torch_{key}_cpu"], 3)})
+            r = rows[-1]
+            print(f"  {label:<38s} dlnotes {r['dlnotes_ms']:8.2f} ms   {'torch conv2d (float64)':<24s} {r['reference_ms']:8.2f} ms   ratio {r['ratio']:6.2f}")
+
     for name, ours, ref_name, ref in pairs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

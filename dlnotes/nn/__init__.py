@@ -5,6 +5,8 @@
   ``state_dict()``);
 * :mod:`dlnotes.nn.layers` — :class:`Linear`, activation layers, :class:`Flatten`,
   :class:`Sequential`, :class:`MLP`, and :func:`to_torch`/:func:`from_torch`;
+* :mod:`dlnotes.nn.conv` — :class:`Conv2d`, :class:`MaxPool2d` and :class:`AvgPool2d` (NCHW,
+  built on :mod:`dlnotes.conv`);
 * :mod:`dlnotes.nn.losses` — :class:`MSELoss`, :class:`CrossEntropyLoss`,
   :class:`BCEWithLogitsLoss`, :class:`GaussianNLLLoss` and their functional forms;
 * :mod:`dlnotes.nn.functional` — activation functions and their derivatives;
@@ -19,12 +21,14 @@ respect to that input and *accumulates* into its parameters' ``.grad``. A traini
     for p in model.parameters():
         p.data -= lr * p.grad
 
-Book: chapter 04 (feedforward networks and backpropagation); chapters 05-07 build on it.
+Book: chapter 04 (feedforward networks and backpropagation); chapters 05-07 build on it
+(chapter 07 adds the convolution and pooling layers).
 """
 
 from __future__ import annotations
 
 from dlnotes.nn import functional, init
+from dlnotes.nn.conv import AvgPool2d, Conv2d, MaxPool2d
 from dlnotes.nn.layers import (
     ELU,
     GELU,
@@ -78,6 +82,9 @@ __all__ = [
     "Dropout",
     "BatchNorm1d",
     "LayerNorm",
+    "Conv2d",
+    "MaxPool2d",
+    "AvgPool2d",
     "to_torch",
     "from_torch",
     "MSELoss",
