@@ -286,3 +286,24 @@ def test_backward_rejects_a_wrong_grad_output_shape(mod, shape):
     mod(np.zeros(shape))
     with pytest.raises(ValueError, match="grad_output must have the shape of the last forward output"):
         mod.backward(np.zeros((1, 1, 1, 1)))
+
+
+def test_to_torch_and_from_torch_convert_a_small_cnn():
+    import torch
+
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3, padding=1, rng=0), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(4, 6, 3, stride=2, padding=1, groups=2, rng=1), nn.AvgPool2d(2, count_include_pad=False),
+        nn.Flatten(), nn.Linear(6, 3, rng=2),
+    )
+    t = nn.to_torch(model)
+    assert isinstance(t[0], torch.nn.Conv2d) and t[3].groups == 2 and isinstance(t[4], torch.nn.AvgPool2d)
+    x = np.random.default_rng(0).normal(size=(5, 1, 8, 8))
+    with torch.no_grad():
+        np.testing.assert_allclose(t(torch.from_numpy(x)).numpy(), model(x), rtol=1e-12, atol=1e-12)
+    back = nn.from_torch(t)
+    np.testing.assert_allclose(back(x), model(x), rtol=1e-12, atol=1e-12)
+    with pytest.raises(TypeError, match="padding_mode='circular'"):
+        nn.from_torch(torch.nn.Conv2d(1, 1, 3, padding=1, padding_mode="circular"))
+    with pytest.raises(TypeError, match="ceil_mode"):
+        nn.from_torch(torch.nn.MaxPool2d(2, ceil_mode=True))

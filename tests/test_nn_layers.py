@@ -316,8 +316,8 @@ def test_to_torch_from_torch_round_trips(rng):
 
 
 def test_conversion_rejects_unsupported_modules():
-    with pytest.raises(TypeError, match="no dlnotes.nn equivalent for torch.nn.Conv2d"):
-        nn.from_torch(torch.nn.Conv2d(1, 1, 3))
+    with pytest.raises(TypeError, match="no dlnotes.nn equivalent for torch.nn.Conv3d"):
+        nn.from_torch(torch.nn.Conv3d(1, 1, 3))
     with pytest.raises(TypeError, match="torch_module must be a torch.nn.Module"):
         nn.from_torch([1, 2])
     with pytest.raises(TypeError, match="to_torch: module must be"):

@@ -612,7 +612,7 @@ def to_torch(module: Module) -> Any:
 
     ``Sequential`` (and ``MLP``) become ``torch.nn.Sequential`` with the same child names;
     ``Linear``, ``PReLU``, every activation layer, ``Dropout``, ``BatchNorm1d`` (with its running
-    statistics) and ``LayerNorm`` map to their ``torch.nn`` namesakes. The training/eval mode is
+    statistics), ``LayerNorm``, ``Conv2d``, ``MaxPool2d`` and ``AvgPool2d`` map to their ``torch.nn`` namesakes. The training/eval mode is
     copied too. (Dropout masks come from different random streams, so only eval-mode outputs, or
     statistics, can agree.)
 
@@ -696,6 +696,19 @@ def _normalization_to_torch(module: Module) -> Any:
             _copy_into(t.running_var, module.running_var)
             t.num_batches_tracked.fill_(int(module.num_batches_tracked))
         return t
+    from dlnotes.nn.conv import AvgPool2d, Conv2d, MaxPool2d
+
+    if isinstance(module, Conv2d):
+        t = nn.Conv2d(module.in_channels, module.out_channels, module.kernel_size, module.stride, module.padding,
+                      module.dilation, module.groups, bias=module.bias is not None, dtype=torch.float64)
+        _copy_into(t.weight, module.weight.data)
+        if module.bias is not None:
+            _copy_into(t.bias, module.bias.data)
+        return t
+    if isinstance(module, MaxPool2d):
+        return nn.MaxPool2d(module.kernel_size, module.stride, module.padding)
+    if isinstance(module, AvgPool2d):
+        return nn.AvgPool2d(module.kernel_size, module.stride, module.padding, count_include_pad=module.count_include_pad)
     if isinstance(module, LayerNorm):
         has_bias = module.elementwise_affine and module.bias is not None
         t = nn.LayerNorm(module.normalized_shape, eps=module.eps, elementwise_affine=module.elementwise_affine,
@@ -731,6 +744,25 @@ def _normalization_from_torch(m: Any) -> Module | None:
             out.running_var[...] = arr(m.running_var)
             out.num_batches_tracked[...] = int(m.num_batches_tracked)
         return out
+    from dlnotes.nn.conv import AvgPool2d, Conv2d, MaxPool2d
+
+    if type(m) is nn.Conv2d:
+        if m.padding_mode != "zeros":
+            raise TypeError(f"from_torch: Conv2d with padding_mode={m.padding_mode!r} has no dlnotes equivalent (only 'zeros')")
+        out = Conv2d(m.in_channels, m.out_channels, m.kernel_size, m.stride, m.padding, m.dilation, m.groups,
+                     bias=m.bias is not None, rng=0)
+        out.weight.data[...] = arr(m.weight)
+        if m.bias is not None:
+            out.bias.data[...] = arr(m.bias)
+        return out
+    if type(m) is nn.MaxPool2d:
+        if m.dilation not in (1, (1, 1)) or m.ceil_mode or m.return_indices:
+            raise TypeError("from_torch: MaxPool2d with dilation, ceil_mode or return_indices has no dlnotes equivalent")
+        return MaxPool2d(m.kernel_size, m.stride, m.padding)
+    if type(m) is nn.AvgPool2d:
+        if m.ceil_mode or m.divisor_override is not None:
+            raise TypeError("from_torch: AvgPool2d with ceil_mode or divisor_override has no dlnotes equivalent")
+        return AvgPool2d(m.kernel_size, m.stride, m.padding, count_include_pad=m.count_include_pad)
     if type(m) is nn.LayerNorm:
         has_bias = m.elementwise_affine and m.bias is not None
         out = LayerNorm(tuple(m.normalized_shape), eps=m.eps, elementwise_affine=m.elementwise_affine, bias=has_bias)
@@ -747,8 +779,8 @@ def from_torch(torch_module: Any) -> Module:
 
     Supports ``torch.nn.Sequential`` (child names kept), ``Linear``, ``PReLU``, ``ReLU``,
     ``LeakyReLU``, ``Sigmoid``, ``Tanh``, ``ELU``, ``SELU``, ``GELU``, ``SiLU``, ``Softplus``,
-    ``Identity``, ``Flatten``, ``Dropout``, ``BatchNorm1d`` (with running statistics) and
-    ``LayerNorm``. The training/eval mode is copied.
+    ``Identity``, ``Flatten``, ``Dropout``, ``BatchNorm1d`` (with running statistics),
+    ``LayerNorm``, ``Conv2d`` (zero padding), ``MaxPool2d`` and ``AvgPool2d``. The training/eval mode is copied.
 
     Raises
     ------
