@@ -35,13 +35,14 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-book: $(STAMP)
-	$(BIN)/jupyter-book build . --warningiserror --keep-going
-	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
-
-# pytest runs two worker processes; one BLAS/OpenMP thread each avoids oversubscribing 2 cores
-# (small matmuls with spinning BLAS threads cost many times their CPU time under load).
+# One BLAS/OpenMP thread per process: pytest runs two workers, and the notebooks multiply small
+# matrices, where spinning BLAS threads on a busy 2-core machine cost many times their CPU time
+# (a chapter-6 notebook took 316 s with default threads and 17 s with one).
 ONE_THREAD := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
+
+book: $(STAMP)
+	$(ONE_THREAD) $(BIN)/jupyter-book build . --warningiserror --keep-going
+	@echo "Book built: file://$(CURDIR)/_build/html/index.html"
 
 test: $(STAMP)
 	$(ONE_THREAD) $(BIN)/python -m pytest -n 2 --dist loadfile
