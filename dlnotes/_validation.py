@@ -60,6 +60,13 @@ def as_real(x: Any, name: str, func: str, positive: bool = False, nonnegative: b
     return x
 
 
+def check_bool(x: Any, name: str, func: str) -> bool:
+    """Check that ``x`` is a bool (Python or NumPy) and return it as a Python bool."""
+    if not isinstance(x, (bool, np.bool_)):
+        raise TypeError(f"{func}: {name} must be a bool, got {type(x).__name__}")
+    return bool(x)
+
+
 def check_choice(x: Any, name: str, func: str, choices: tuple) -> Any:
     """Check that ``x`` is one of ``choices``."""
     if x not in choices:

@@ -45,6 +45,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from dlnotes._validation import check_bool as _bool
 from dlnotes._validation import as_float_array, as_int, as_real, check_choice
 
 __all__ = [
@@ -94,12 +95,6 @@ def _nchw(x: Any, name: str, func: str) -> np.ndarray:
             f"{func}: {name} must be a 4-D array of shape (N, C, H, W), got {arr.ndim}-D array of shape {arr.shape}"
         )
     return arr
-
-
-def _bool(value: Any, name: str, func: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{func}: {name} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def _out_len(n: int, k: int, s: int, p_total: int, d: int) -> int:

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from dlnotes._validation import check_bool as _check_bool
 from dlnotes._validation import (
     as_float_array,
     as_int,
@@ -48,12 +49,6 @@ __all__ = [
     "prior_bias",
     "smote",
 ]
-
-
-def _check_bool(value: Any, name: str, func: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{func}: {name} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def _xy(X: Any, y: Any, func: str, y_ndim: int | tuple[int, ...] = 1) -> tuple[np.ndarray, np.ndarray]:

@@ -51,6 +51,11 @@ import torch.nn.functional as F
 from torch import nn
 from torch.overrides import TorchFunctionMode
 
+from dlnotes._validation import as_int as _as_int
+from dlnotes._validation import as_real as _as_real
+from dlnotes._validation import check_bool as _check_bool
+from dlnotes._validation import check_choice as _check_choice
+
 __all__ = [
     # data and model
     "digits_tensors",
@@ -133,28 +138,6 @@ def _as_images(x: Any, name: str, func: str, model: nn.Module | None = None) -> 
     return x.detach()
 
 
-def _as_int(x: Any, name: str, func: str, minimum: int | None = None) -> int:
-    if isinstance(x, bool) or not isinstance(x, Integral):
-        raise TypeError(f"{func}: {name} must be an int, got {type(x).__name__}")
-    x = int(x)
-    if minimum is not None and x < minimum:
-        raise ValueError(f"{func}: {name} must be >= {minimum}, got {x}")
-    return x
-
-
-def _as_real(x: Any, name: str, func: str, positive: bool = False, nonnegative: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, (Real, np.floating, np.integer)):
-        raise TypeError(f"{func}: {name} must be a real number, got {type(x).__name__}")
-    x = float(x)
-    if not math.isfinite(x):
-        raise ValueError(f"{func}: {name} must be finite, got {x}")
-    if positive and x <= 0:
-        raise ValueError(f"{func}: {name} must be > 0, got {x}")
-    if nonnegative and x < 0:
-        raise ValueError(f"{func}: {name} must be >= 0, got {x}")
-    return x
-
-
 def _as_pair(x: Any, name: str, func: str) -> tuple[int, int]:
     """An int k -> (k, k); a pair of ints as is; each >= 1."""
     if isinstance(x, (tuple, list)):
@@ -163,18 +146,6 @@ def _as_pair(x: Any, name: str, func: str) -> tuple[int, int]:
         return _as_int(x[0], name, func, minimum=1), _as_int(x[1], name, func, minimum=1)
     k = _as_int(x, name, func, minimum=1)
     return k, k
-
-
-def _check_choice(x: Any, name: str, func: str, choices: tuple) -> Any:
-    if x not in choices:
-        raise ValueError(f"{func}: {name} must be one of {choices}, got {x!r}")
-    return x
-
-
-def _check_bool(x: Any, name: str, func: str) -> bool:
-    if not isinstance(x, (bool, np.bool_)):
-        raise TypeError(f"{func}: {name} must be a bool, got {type(x).__name__}")
-    return bool(x)
 
 
 def _as_clamp(clamp: Any, func: str) -> tuple[float, float] | None:

@@ -460,6 +460,16 @@ def close_to(value: Any, target: float, tol: float = 1e-6) -> bool:
         return False
 
 
+def close_vec(value: Any, target: Any, tol: float = 1e-6) -> bool:
+    """True if ``value`` is array-like with the shape of ``target`` and close to it (never raises)."""
+    try:
+        v = np.asarray(value, dtype=float)
+        t = np.asarray(target, dtype=float)
+        return v.shape == t.shape and bool(np.allclose(v, t, rtol=tol, atol=tol))
+    except (TypeError, ValueError):
+        return False
+
+
 def join_hints(checks: list[tuple[bool, str]]) -> str | None:
     """The hints whose condition holds, joined by "; " (None if none holds)."""
     found = [hint for ok, hint in checks if ok]

@@ -21,6 +21,7 @@ import numpy as np
 from . import register
 from ._core import Case, Exercise
 from ._core import answer_field as _get
+from ._core import close_vec as _close_vec
 from ._core import close_to as _is
 from ._core import join_hints as _hints
 
@@ -36,16 +37,6 @@ S8 = "6.8 Practical data problems: imbalance and missing values"
 
 def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
-
-
-def _close_vec(value: Any, target: Any, tol: float = 1e-6) -> bool:
-    """True if ``value`` is array-like of the same shape as ``target`` and close to it."""
-    try:
-        v = np.asarray(value, dtype=float)
-        t = np.asarray(target, dtype=float)
-        return v.shape == t.shape and bool(np.allclose(v, t, rtol=tol, atol=tol))
-    except (TypeError, ValueError):
-        return False
 
 
 # ---------------------------------------------------------------------------------- 6.1

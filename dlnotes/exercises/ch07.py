@@ -16,6 +16,7 @@ import numpy as np
 from . import register
 from ._core import Case, Exercise
 from ._core import answer_field as _get
+from ._core import close_vec as _close_vec
 from ._core import close_to as _is
 from ._core import join_hints as _hints
 
@@ -26,15 +27,6 @@ S4 = "7.4 Upsampling and transposed convolution"
 S5 = "7.5 Architectures by the numbers, and a CNN for digits"
 S6 = "7.6 Seeing what a CNN learned"
 S7 = "7.7 Fooling CNNs"
-
-
-def _close_vec(value: Any, target: Any, tol: float = 1e-6) -> bool:
-    try:
-        v = np.asarray(value, dtype=float)
-        t = np.asarray(target, dtype=float)
-        return v.shape == t.shape and bool(np.allclose(v, t, rtol=tol, atol=tol))
-    except (TypeError, ValueError):
-        return False
 
 
 # ---------------------------------------------------------------------------------- 7.1

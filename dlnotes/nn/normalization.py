@@ -29,15 +29,10 @@ from typing import Any
 import numpy as np
 
 from dlnotes._validation import as_float_array, as_int, as_real, as_rng
+from dlnotes._validation import check_bool as _check_bool
 from dlnotes.nn.module import Module, Parameter
 
 __all__ = ["Dropout", "BatchNorm1d", "LayerNorm"]
-
-
-def _check_bool(value: Any, name: str, func: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{func}: {name} must be a bool, got {type(value).__name__}")
-    return bool(value)
 
 
 def _check_eps(eps: Any, func: str) -> float:
