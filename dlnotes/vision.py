@@ -1959,7 +1959,7 @@ def fgsm(
     y: Any,
     eps: float,
     targeted: bool = False,
-    clamp: tuple[float, float] | None = None,
+    clamp: tuple[float, float] | None = (0.0, 1.0),
 ) -> torch.Tensor:
     r"""The fast gradient sign method (Goodfellow et al. 2015): one signed-gradient step on the input.
 
@@ -1979,8 +1979,9 @@ def fgsm(
     :math:`-\epsilon\|w\|_1` (before clipping): the linearity argument. ``sign(0) = 0``, so a pixel
     with zero gradient does not move.
 
-    **Clipping:** ``clamp=None`` (default) does not clip; for images in :math:`[0, 1]` (the book's
-    convention K13) pass ``clamp=(0, 1)``.
+    **Clipping:** by default the result is clipped to the valid pixel range :math:`[0, 1]` (the
+    book's convention K13, the digits' range); pass another ``(low, high)`` for other data, or
+    ``clamp=None`` not to clip.
 
     Parameters
     ----------
@@ -1996,7 +1997,7 @@ def fgsm(
     targeted:
         See above.
     clamp:
-        None or ``(low, high)``.
+        ``(low, high)`` pixel range, default ``(0.0, 1.0)``; None does not clip.
 
     Returns
     -------
@@ -2026,7 +2027,7 @@ def pgd_attack(
     alpha: float,
     steps: int,
     targeted: bool = False,
-    clamp: tuple[float, float] | None = None,
+    clamp: tuple[float, float] | None = (0.0, 1.0),
     random_start: bool = False,
     generator: Any = None,
 ) -> torch.Tensor:

@@ -506,10 +506,13 @@ def test_fgsm_on_random_logistic_models_and_clamp(rng):
     w = np.array([1.0, -1.0, 1.0, -1.0])
     model = logistic_model(w, 0.0)
     x = torch.tensor([[[[0.98, 0.01, 0.5, 0.5]]]], dtype=DT)
-    free = fgsm(model, x, 0, 0.05)
+    free = fgsm(model, x, 0, 0.05, clamp=None)
     np.testing.assert_allclose(free.reshape(4).numpy(), [1.03, -0.04, 0.55, 0.45])
-    clipped = fgsm(model, x, 0, 0.05, clamp=(0.0, 1.0))
+    clipped = fgsm(model, x, 0, 0.05)  # the default clips to the pixel range [0, 1]
     np.testing.assert_allclose(clipped.reshape(4).numpy(), [1.0, 0.0, 0.55, 0.45])
+    np.testing.assert_allclose(pgd_attack(model, x, 0, 0.05, 0.05, 1).reshape(4).numpy(), [1.0, 0.0, 0.55, 0.45])
+    unclipped = pgd_attack(model, x, 0, 0.05, 0.05, 1, clamp=None)
+    np.testing.assert_allclose(unclipped.reshape(4).numpy(), [1.03, -0.04, 0.55, 0.45])
     assert float((clipped - x).abs().max()) <= 0.05 + 1e-15
 
 
