@@ -508,22 +508,27 @@ def col2im(
 # --------------------------------------------------------------------------------------------
 
 
+def _weight4(weight: Any, layout: str, func: str) -> np.ndarray:
+    """A float64 4-D kernel array with no empty dimension; ``layout`` names the expected axes."""
+    weight = as_float_array(weight, "weight", func)
+    if weight.ndim != 4:
+        raise ValueError(
+            f"{func}: weight must be a 4-D array of shape {layout}, got {weight.ndim}-D array of shape {weight.shape}"
+        )
+    if min(weight.shape) == 0:
+        raise ValueError(f"{func}: weight must have no empty dimension, got shape {weight.shape}")
+    return weight
+
+
 def _conv_args(
     x: Any, weight: Any, stride: Any, padding: Any, dilation: Any, groups: Any, func: str
 ) -> tuple[np.ndarray, np.ndarray, Pair, Pads, Pair, int, Pair]:
     """Validate the arguments shared by :func:`conv2d` and :func:`conv2d_backward`."""
     x = _nchw(x, "x", func)
-    weight = as_float_array(weight, "weight", func)
-    if weight.ndim != 4:
-        raise ValueError(
-            f"{func}: weight must be a 4-D array of shape (C_out, C_in/groups, kH, kW), got {weight.ndim}-D "
-            f"array of shape {weight.shape}"
-        )
+    weight = _weight4(weight, "(C_out, C_in/groups, kH, kW)", func)
     g = as_int(groups, "groups", func, minimum=1)
     N, C, H, W = x.shape
     O, Cg, kh, kw = weight.shape
-    if min(O, Cg, kh, kw) == 0:
-        raise ValueError(f"{func}: weight must have no empty dimension, got shape {weight.shape}")
     if C % g:
         raise ValueError(f"{func}: the input channels C={C} (x.shape[1]) must be divisible by groups={g}")
     if O % g:
@@ -758,17 +763,10 @@ def conv_transpose2d(
     """
     func = "conv_transpose2d"
     x = _nchw(x, "x", func)
-    weight = as_float_array(weight, "weight", func)
-    if weight.ndim != 4:
-        raise ValueError(
-            f"{func}: weight must be a 4-D array of shape (C_in, C_out/groups, kH, kW), got {weight.ndim}-D "
-            f"array of shape {weight.shape}"
-        )
+    weight = _weight4(weight, "(C_in, C_out/groups, kH, kW)", func)
     g = as_int(groups, "groups", func, minimum=1)
     N, C, H, W = x.shape
     Cw, Og, kh, kw = weight.shape
-    if min(Cw, Og, kh, kw) == 0:
-        raise ValueError(f"{func}: weight must have no empty dimension, got shape {weight.shape}")
     if Cw != C:
         raise ValueError(
             f"{func}: weight.shape[0] must equal the input channels C_in={C} (x.shape[1]), got weight of shape "

@@ -1114,6 +1114,30 @@ def _gradient_ascent(
     return x.detach(), np.stack(history)
 
 
+def _ascend_target_score(
+    model: nn.Module, target: Any, shape: Any, steps: Any, lr: Any, l2: Any, init: Any, clamp: Any,
+    generator: Any, func: str, log_prob: bool,
+) -> tuple[torch.Tensor, np.ndarray]:
+    """Gradient ascent on each target's logit (or log-probability), from images made by ``init``."""
+    _check_model(model, func)
+    t = _target_list(target, func)
+    shape = _check_shape(shape, func)
+    steps = _as_int(steps, "steps", func, minimum=0)
+    lr = _as_real(lr, "lr", func, positive=True)
+    l2 = _as_real(l2, "l2", func, nonnegative=True)
+    clamp = _as_clamp(clamp, func)
+    x0 = _initial_images(init, t.numel(), shape, _param_dtype(model), generator, func)
+
+    def objective(img: torch.Tensor) -> torch.Tensor:
+        logits = _logits(model, img, func)
+        _check_target_range(t, logits.shape[1], func)
+        scores = torch.log_softmax(logits, dim=1) if log_prob else logits
+        return scores.gather(1, t[:, None]).squeeze(1)
+
+    with inspecting(model):
+        return _gradient_ascent(objective, x0, steps, lr, l2, clamp)
+
+
 def class_model_visualization(
     model: nn.Module,
     target: Any,
@@ -1165,23 +1189,9 @@ def class_model_visualization(
         ``(T, C, H, W)`` tensor (``T`` targets) and a float64 array ``(steps + 1, T)`` of the target
         logits :math:`S_c(I_k)` for :math:`k = 0, \dots, \text{steps}`.
     """
-    func = "class_model_visualization"
-    _check_model(model, func)
-    t = _target_list(target, func)
-    shape = _check_shape(shape, func)
-    steps = _as_int(steps, "steps", func, minimum=0)
-    lr = _as_real(lr, "lr", func, positive=True)
-    l2 = _as_real(l2, "l2", func, nonnegative=True)
-    clamp = _as_clamp(clamp, func)
-    x0 = _initial_images(init, t.numel(), shape, _param_dtype(model), generator, func)
-
-    def objective(img: torch.Tensor) -> torch.Tensor:
-        logits = _logits(model, img, func)
-        _check_target_range(t, logits.shape[1], func)
-        return logits.gather(1, t[:, None]).squeeze(1)
-
-    with inspecting(model):
-        return _gradient_ascent(objective, x0, steps, lr, l2, clamp)
+    return _ascend_target_score(
+        model, target, shape, steps, lr, l2, init, clamp, generator, "class_model_visualization", log_prob=False
+    )
 
 
 def neuron_visualization(
@@ -2124,21 +2134,7 @@ def fooling_image(
     images, history:
         ``(T, C, H, W)`` and the target **probabilities** :math:`p_c(I_k)`, ``(steps + 1, T)``.
     """
-    func = "fooling_image"
-    _check_model(model, func)
-    t = _target_list(target, func)
-    shape = _check_shape(shape, func)
-    steps = _as_int(steps, "steps", func, minimum=0)
-    lr = _as_real(lr, "lr", func, positive=True)
-    l2 = _as_real(l2, "l2", func, nonnegative=True)
-    clamp = _as_clamp(clamp, func)
-    x0 = _initial_images(init, t.numel(), shape, _param_dtype(model), generator, func)
-
-    def objective(img: torch.Tensor) -> torch.Tensor:
-        logits = _logits(model, img, func)
-        _check_target_range(t, logits.shape[1], func)
-        return torch.log_softmax(logits, dim=1).gather(1, t[:, None]).squeeze(1)
-
-    with inspecting(model):
-        x, history = _gradient_ascent(objective, x0, steps, lr, l2, clamp)
+    x, history = _ascend_target_score(
+        model, target, shape, steps, lr, l2, init, clamp, generator, "fooling_image", log_prob=True
+    )
     return x, np.exp(history)

@@ -323,23 +323,8 @@ register(
 )
 
 
-def _ref_maxpool_backward(grad_output, x, kernel_size, stride):
-    x = np.asarray(x, dtype=float)
-    g = np.asarray(grad_output, dtype=float)
-    out = np.zeros_like(x)
-    n, c, oh, ow = g.shape
-    k = kernel_size
-    for a in range(n):
-        for b in range(c):
-            for i in range(oh):
-                for j in range(ow):
-                    win = x[a, b, i * stride:i * stride + k, j * stride:j * stride + k]
-                    r, q = np.unravel_index(np.argmax(win), win.shape)  # first maximum, row-major
-                    out[a, b, i * stride + r, j * stride + q] += g[a, b, i, j]
-    return out
-
-
 def _mp_variant(grad_output, x, kernel_size, stride, mode):
+    """Max-pool backward by loops; mode "first" is the reference, the others are mistakes."""
     x = np.asarray(x, dtype=float)
     g = np.asarray(grad_output, dtype=float)
     out = np.zeros_like(x)
@@ -356,15 +341,22 @@ def _mp_variant(grad_output, x, kernel_size, stride, mode):
                         out[sl] += g[a, b, i, j] * mask / mask.sum()
                     elif mode == "all":
                         out[sl] += g[a, b, i, j]
-                    elif mode == "overwrite":
-                        r, q = np.unravel_index(np.argmax(win), win.shape)
-                        out[a, b, i * stride + r, j * stride + q] = g[a, b, i, j]
+                    elif mode in ("first", "overwrite"):
+                        r, q = np.unravel_index(np.argmax(win), win.shape)  # first maximum, row-major
+                        if mode == "first":
+                            out[a, b, i * stride + r, j * stride + q] += g[a, b, i, j]
+                        else:
+                            out[a, b, i * stride + r, j * stride + q] = g[a, b, i, j]
                     else:  # last maximum
                         flat = win.ravel()
                         idx = len(flat) - 1 - int(np.argmax(flat[::-1]))
                         r, q = np.unravel_index(idx, win.shape)
                         out[a, b, i * stride + r, j * stride + q] += g[a, b, i, j]
     return out
+
+
+def _ref_maxpool_backward(grad_output, x, kernel_size, stride):
+    return _mp_variant(grad_output, x, kernel_size, stride, "first")
 
 
 def _mp_split(grad_output, x, kernel_size, stride):
